@@ -1,0 +1,184 @@
+# driftless — a plain Makefile.
+#
+#   make                build build/driftless (installs missing Debian packages first)
+#   make test           build, then run the unit and integration tests (CI runs this)
+#   make check          a second tree with ASan+UBSan (build-asan/); run the unit tests there
+#   make unit           run the unit tests of the normal build only
+#   make integration    run the integration tests only (starts scripts/testenv)
+#   make lint           header self-containment, module layering, internal.h use
+#   make demo           start the local test environment and show how to use the binary
+#   make install        PREFIX=/usr/local DESTDIR= : binary, systemd units, example config
+#   make clean
+#
+# Objects live under $(BUILD)/ (build/ by default). Each module of agent/ becomes its own
+# static archive, linked from the top layer down, so a call that goes against the layering
+# of STYLE.md section 2 fails to link.
+
+VERSION := 0.1.0
+BUILD ?= build
+SANITIZE ?=
+CC ?= cc
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+
+PKGS := libgit2 libcurl yaml-0.1 jansson openssl libsystemd libmicrohttpd libxml-2.0
+TEST_PKGS := cmocka
+
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+ifeq ($(filter -j%,$(MAKEFLAGS)),)
+MAKEFLAGS += -j$(NPROC)
+endif
+MAKEFLAGS += --no-builtin-rules
+
+# Link order = layer order, top first (STYLE.md section 2).
+MODULE_ORDER := cli daemon sync rollout drift kube aws render source server state http doc core
+MODULES := $(foreach m,$(MODULE_ORDER),$(if $(wildcard agent/$(m)/*.c),$(m)))
+
+GIT_VERSION := $(shell git describe --tags --always --dirty 2>/dev/null)
+FULL_VERSION := $(VERSION)$(if $(GIT_VERSION),+$(GIT_VERSION))
+
+WARNINGS := -Wall -Wextra -Werror -Wpedantic -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wold-style-definition -Wwrite-strings -Wvla -Wformat=2 \
+	-Wimplicit-fallthrough -Wpointer-arith -Wundef -fno-common
+
+ifeq ($(SANITIZE),1)
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+OPT_LD := -fsanitize=address,undefined
+else
+OPT := -O2 -g -D_FORTIFY_SOURCE=3
+OPT_LD :=
+endif
+
+HARDENING := -fstack-protector-strong -fstack-clash-protection -fcf-protection -fPIE
+HARDENING_LD := -pie -Wl,-z,relro,-z,now
+
+# pkg-config results, computed once per build tree after scripts/deps.sh has run.
+-include $(BUILD)/config.mk
+
+CPPFLAGS := -D_GNU_SOURCE -Iagent -include agent/core/banned.h
+CFLAGS := -std=gnu17 $(OPT) $(WARNINGS) $(HARDENING) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+LDFLAGS := $(OPT_LD) $(HARDENING_LD) $(EXTRA_LDFLAGS)
+LDLIBS := $(PKG_LIBS)
+
+SRCS := $(foreach m,$(MODULES),$(wildcard agent/$(m)/*.c))
+OBJS := $(SRCS:%.c=$(BUILD)/%.o)
+ARCHIVES := $(foreach m,$(MODULES),$(BUILD)/lib$(m).a)
+HEADERS := $(shell find agent -name '*.h' | sort)
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/*/test-*.c))
+UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
+
+.PHONY: all deps test check unit unit-build integration lint demo install clean FORCE
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/driftless
+
+# Always run scripts/deps.sh (a quick no-op when all is installed), then write the pkg-config
+# results; the file only changes when they do, so make restarts at most once.
+$(BUILD)/config.mk: FORCE
+	@scripts/deps.sh
+	@mkdir -p $(BUILD)
+	@{ \
+		echo "PKG_CFLAGS := $$(pkg-config --cflags $(PKGS))"; \
+		echo "PKG_LIBS := $$(pkg-config --libs $(PKGS))"; \
+		echo "TEST_CFLAGS := $$(pkg-config --cflags $(TEST_PKGS))"; \
+		echo "TEST_LIBS := $$(pkg-config --libs $(TEST_PKGS))"; \
+		echo "LIBSYSTEMD_VERSION := $$(pkg-config --modversion libsystemd)"; \
+	} >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+deps: $(BUILD)/config.mk
+
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
+$(BUILD)/%.o: %.c $(BUILD)/config.mk
+	@mkdir -p $(@D)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# Version strings reach only the objects that print them; the stamp changes with the
+# version, so a new commit rebuilds one object, not the tree.
+$(BUILD)/version.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(FULL_VERSION)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(BUILD)/agent/cli/cli.o: $(BUILD)/version.stamp
+$(BUILD)/agent/cli/cli.o: CPPFLAGS += -DDRIFTLESS_VERSION='"$(FULL_VERSION)"'
+$(BUILD)/agent/core/log.o: CPPFLAGS += -DDRIFTLESS_LIBSYSTEMD_VERSION='"$(LIBSYSTEMD_VERSION)"'
+
+define module_archive
+$(BUILD)/lib$(1).a: $(patsubst %.c,$(BUILD)/%.o,$(wildcard agent/$(1)/*.c))
+	@rm -f $$@
+	$$(call say,AR,$$@)
+	$(Q)$(AR) rcs $$@ $$^
+endef
+$(foreach m,$(MODULES),$(eval $(call module_archive,$(m))))
+
+$(BUILD)/driftless: $(BUILD)/agent/main.o $(ARCHIVES)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(ARCHIVES) $(LDLIBS)
+
+# Unit tests: one cmocka executable per tests/unit/<module>/test-<module>-<topic>.c,
+# linked with the same archives as the daemon.
+$(BUILD)/tests/unit/%: tests/unit/%.c $(ARCHIVES) $(BUILD)/config.mk
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(TEST_CFLAGS) -MMD -MP -MF $@.d $(LDFLAGS) -o $@ $< \
+		$(ARCHIVES) $(LDLIBS) $(TEST_LIBS)
+
+unit-build: $(UNIT_BINS)
+
+# Run the unit tests of this build tree; scripts/run-tests.sh prints the summary line.
+unit: $(UNIT_BINS) $(BUILD)/driftless
+	@scripts/run-tests.sh --build $(BUILD) --unit
+
+integration: $(BUILD)/driftless
+	@scripts/run-tests.sh --build $(BUILD) --integration
+
+test: lint $(UNIT_BINS) $(BUILD)/driftless
+	@scripts/run-tests.sh --build $(BUILD) --unit --integration
+
+check: lint
+	@$(MAKE) --no-print-directory BUILD=build-asan SANITIZE=1 unit
+
+lint: $(BUILD)/config.mk
+	@scripts/check-layers.sh
+	@for h in $(HEADERS); do \
+		echo '#include "'"$${h#agent/}"'"' | $(CC) $(CPPFLAGS) $(CFLAGS) -fsyntax-only \
+			-x c - -o /dev/null || { echo "lint: $$h does not compile on its own" >&2; exit 1; }; \
+	done
+
+demo: $(BUILD)/driftless
+	@scripts/demo.sh
+
+install: $(BUILD)/driftless
+	install -Dm755 $(BUILD)/driftless $(DESTDIR)$(BINDIR)/driftless
+	install -Dm644 systemd/driftless.service $(DESTDIR)$(UNITDIR)/driftless.service
+	install -Dm644 systemd/driftless.socket $(DESTDIR)$(UNITDIR)/driftless.socket
+	install -Dm644 systemd/sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/driftless.conf
+	install -Dm644 systemd/tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/driftless.conf
+	sed -i 's|@BINDIR@|$(BINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		$(DESTDIR)$(UNITDIR)/driftless.service
+	install -Dm644 manifests/config/driftless.yaml \
+		$(DESTDIR)$(SYSCONFDIR)/driftless/driftless.yaml.example
+
+clean:
+	rm -rf build build-asan
+
+FORCE:
+
+-include $(OBJS:.o=.d) $(BUILD)/agent/main.d $(UNIT_BINS:%=%.d)
