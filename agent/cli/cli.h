@@ -1,0 +1,73 @@
+#pragma once
+/*
+ * cli: one file per subcommand; main.c only dispatches through cli_commands[].
+ *
+ * Exit codes follow kubectl and git habits:
+ *	0	success (and, for diff, nothing drifted)
+ *	1	diff only: something drifted
+ *	2	usage error (unknown command or flag, missing argument) or a failure
+ * Errors go to stderr, naming the file, line and field at fault; output for machines
+ * comes with --output json.
+ */
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "core/macro.h"
+
+#define CLI_EXIT_OK      0
+#define CLI_EXIT_DIFF    1
+#define CLI_EXIT_FAILURE 2
+#define CLI_EXIT_USAGE   2
+
+/* argv[0] is the command's name; returns an exit code. */
+typedef int cli_run_fn(int argc, char **argv);
+
+struct cli_command {
+	const char *name;
+	const char *synopsis; /* arguments after the name, for the overview */
+	const char *summary;  /* one line for `driftless --help` */
+	const char *help;     /* the full text of `driftless help NAME` */
+	cli_run_fn *run;
+};
+
+/* The commands, terminated by an entry with a NULL name. */
+extern const struct cli_command cli_commands[];
+
+const struct cli_command *cli_command_find(const char *name);
+
+/* `driftless --help`: the overview of commands and global options. */
+void cli_usage(FILE *f);
+/* The full help of one command. */
+void cli_command_usage(const struct cli_command *cmd, FILE *f);
+
+/*
+ * Report a usage error on stderr: "error: <message>" and a pointer to the help of cmd (or
+ * the overview when cmd is NULL). Returns CLI_EXIT_USAGE.
+ */
+int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...) _printf_(2, 3);
+
+/*
+ * Report what getopt_long() returned for a bad option ('?' unknown, ':' missing argument;
+ * the option string must start with "+:") as a usage error. Returns CLI_EXIT_USAGE.
+ */
+int cli_option_error(const struct cli_command *cmd, int c, char **argv);
+
+/* Flush stdout; a write error (full disk, closed pipe) is reported and fails the command. */
+int cli_flush_stdout(void);
+
+enum cli_output {
+	CLI_OUTPUT_TEXT,
+	CLI_OUTPUT_JSON,
+	_CLI_OUTPUT_MAX,
+	_CLI_OUTPUT_INVALID = -EINVAL,
+};
+
+/* "text" or "json" */
+int cli_output_from_string(const char *s);
+
+int cli_version(int argc, char **argv);
+int cli_help(int argc, char **argv);
+
+/* The version string of this build ("0.1.0" or "0.1.0-12-gabcdef"). */
+const char *cli_program_version(void);

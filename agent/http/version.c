@@ -1,0 +1,27 @@
+#include "http/http.h"
+
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+
+static json_t *curl_features(const curl_version_info_data *info)
+{
+	json_t *features = json_array();
+
+	if (info->ssl_version)
+		json_array_append_new(features, json_sprintf("tls:%s", info->ssl_version));
+	if (info->libssh_version)
+		json_array_append_new(features, json_sprintf("ssh:%s", info->libssh_version));
+	for (const char *const *f = info->feature_names; f && *f; f++)
+		json_array_append_new(features, json_string(*f));
+	return features;
+}
+
+void http_library_versions(json_t *libs)
+{
+	const curl_version_info_data *info = curl_version_info(CURLVERSION_NOW);
+
+	json_array_append_new(libs, json_pack("{s:s, s:s, s:o}", "name", "libcurl", "version",
+	                                      info->version, "features", curl_features(info)));
+	json_array_append_new(libs, json_pack("{s:s, s:s}", "name", "OpenSSL", "version",
+	                                      OpenSSL_version(OPENSSL_VERSION_STRING)));
+}
