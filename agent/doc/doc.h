@@ -2,11 +2,63 @@
 /*
  * doc: YAML documents <-> jansson json_t, the document model every module shares.
  *
- * This module owns libyaml; jansson's json_t is the one third-party type allowed in
- * every header.
+ * Reading follows gopkg.in/yaml.v3, which kustomize reads manifests with: multi-document
+ * streams, comments dropped, anchors and aliases expanded (with a cap against alias
+ * bombs), merge keys (<<), and plain scalars typed the way yaml.v3 types them (yaml 1.2
+ * booleans, 0x/0o/0b and leading-zero octal integers, underscores in numbers, timestamps
+ * turned into RFC 3339 strings). Quoted and block scalars are strings. Duplicate keys are
+ * errors. Every error names file:line:column.
+ *
+ * Writing prints a document exactly as `kustomize build` does: keys in yaml.v2's natural
+ * order, strings quoted only when they would otherwise read back as another type, block
+ * literals for multi-line strings, numbers after kustomize's JSON round trip.
+ *
+ * This module owns libyaml. jansson's json_t is the one third-party type allowed in every
+ * header.
  */
 
+#include <stddef.h>
+
 #include <jansson.h>
+
+struct error;
+struct strbuf;
+
+/* Where a node was read from; both 1-based. */
+struct doc_position {
+	unsigned line;
+	unsigned column;
+};
+
+/*
+ * doc_positions: the position of each node of the documents one parse read, for error
+ * messages about fields (not kept unless asked for: most callers never need it).
+ * jansson's true/false/null singletons have no position; ask for their parent's.
+ */
+struct doc_positions;
+
+struct doc_positions *doc_positions_new(void);
+struct doc_positions *doc_positions_free(struct doc_positions *p);
+/* NULL when the node was not recorded. Valid until p is freed. */
+const struct doc_position *doc_positions_get(const struct doc_positions *p, const json_t *node);
+
+/* Upper bound of nodes that alias expansion may create in one stream. */
+#define DOC_ALIAS_NODES_MAX 1000000u
+
+/*
+ * Parse a YAML stream of len bytes. *ret_docs is a new array with one element per
+ * document (an empty document gives null); the caller owns it (json_decref).
+ * filename is used in error messages only. positions may be NULL.
+ * Errors: -EBADMSG for malformed input or an unsupported construct.
+ */
+int doc_parse_yaml(const char *data, size_t len, const char *filename,
+                   struct doc_positions *positions, json_t **ret_docs, struct error *reterr);
+
+/*
+ * Append one document to out in kustomize's output style (no leading "---").
+ * Errors: -EDOM for NaN or infinity (which kustomize cannot print either).
+ */
+int doc_emit_yaml(const json_t *doc, struct strbuf *out, struct error *reterr);
 
 /* Append {"name", "version"} entries for libyaml and jansson to the array libs. */
 void doc_library_versions(json_t *libs);
