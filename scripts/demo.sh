@@ -16,10 +16,13 @@ echo
 echo "== the test environment (scripts/testenv env --dir $dir)"
 scripts/testenv env --dir "$dir"
 echo
+echo "== its Kubernetes nodes (kwok)"
+KUBECONFIG=$dir/kubeconfig kubectl get nodes
+echo
 cat <<EOT
 == next steps
-  eval "\$(scripts/testenv env --dir $dir)"   # point kubectl, git and the AWS SDKs at it
-  kubectl get nodes                         # kwok's fake nodes
+  set -a; eval "\$(scripts/testenv env --dir $dir)"; set +a   # point kubectl, git, AWS SDKs at it
+  kubectl get nodes
   kubectl kustomize manifests/overlays/staging
 
   scripts/testenv down --dir $dir           # stop everything it started
