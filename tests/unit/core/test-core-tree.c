@@ -1,0 +1,139 @@
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/fileio.h"
+#include "core/strv.h"
+#include "core/tree.h"
+
+static void test_core_tree_path_join__normalises(void **state)
+{
+	static const struct {
+		const char *base, *rel, *out;
+		int r;
+	} cases[] = {
+		{ "a/b", "c.yaml", "a/b/c.yaml", 0 },
+		{ "a/b", "../c/./d", "a/c/d", 0 },
+		{ "a/b", "../../x", "x", 0 },
+		{ "a/b", "../../../x", NULL, -EACCES },
+		{ "", "x//y/", "x/y", 0 },
+		{ "a", "/etc/passwd", "etc/passwd", 0 },
+		{ "", ".", "", 0 },
+		{ "", "..", NULL, -EACCES },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *out = NULL;
+		int r = tree_path_join(cases[i].base, cases[i].rel, &out);
+
+		assert_int_equal(r, cases[i].r);
+		if (r == 0)
+			assert_string_equal(out, cases[i].out);
+		free(out);
+	}
+}
+
+static void test_core_tree_path_is_under__whole_components(void **state)
+{
+	(void)state;
+	assert_true(tree_path_is_under("a/b/c", "a/b"));
+	assert_true(tree_path_is_under("a/b", "a/b"));
+	assert_true(tree_path_is_under("anything", ""));
+	assert_false(tree_path_is_under("a/bc", "a/b"));
+	assert_false(tree_path_is_under("a", "a/b"));
+}
+
+static void test_core_tree_mem__stat_read_list(void **state)
+{
+	_cleanup_(tree_freep) struct tree *t = tree_mem_new();
+	_cleanup_strv_free_ char **names = NULL;
+	_cleanup_free_ char *data = NULL;
+	enum tree_entry_type type;
+	struct error e = ERROR_INIT;
+	size_t len;
+
+	(void)state;
+	tree_mem_add_file(t, "base/kustomization.yaml", "a", 1);
+	tree_mem_add_file(t, "base/deploy/d.yaml", "bb", 2);
+	tree_mem_add_file(t, "top.yaml", "c\0d", 3);
+	tree_mem_add_file(t, "top.yaml", "new", 3);
+
+	assert_int_equal(tree_stat(t, "base", &type, &e), 0);
+	assert_int_equal(type, TREE_ENTRY_DIR);
+	assert_int_equal(tree_stat(t, "", &type, &e), 0);
+	assert_int_equal(type, TREE_ENTRY_DIR);
+	assert_int_equal(tree_stat(t, "base/deploy/d.yaml", &type, &e), 0);
+	assert_int_equal(type, TREE_ENTRY_FILE);
+	assert_int_equal(tree_stat(t, "bas", &type, &e), 0);
+	assert_int_equal(type, TREE_ENTRY_MISSING);
+
+	assert_int_equal(tree_read_file(t, "top.yaml", 100, &data, &len, &e), 0);
+	assert_int_equal(len, 3);
+	assert_string_equal(data, "new");
+	assert_int_equal(tree_read_file(t, "nope", 100, &data, &len, &e), -ENOENT);
+	assert_int_equal(tree_read_file(t, "base", 100, &data, &len, &e), -EISDIR);
+	assert_int_equal(tree_read_file(t, "base/deploy/d.yaml", 1, &data, &len, &e), -EFBIG);
+
+	assert_int_equal(tree_list_dir(t, "base", &names, &e), 0);
+	assert_int_equal(strv_length(names), 2);
+	assert_string_equal(names[0], "deploy");
+	assert_string_equal(names[1], "kustomization.yaml");
+}
+
+static void test_core_tree_dir__reads_disk(void **state)
+{
+	char dir[] = "/tmp/driftless-tree-XXXXXX";
+	_cleanup_free_ char *file = NULL, *sub = NULL, *data = NULL, *cmd = NULL;
+	_cleanup_(tree_freep) struct tree *t = NULL;
+	_cleanup_strv_free_ char **names = NULL;
+	enum tree_entry_type type;
+	struct error e = ERROR_INIT;
+	size_t len;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	sub = xasprintf("%s/sub", dir);
+	file = xasprintf("%s/sub/f.yaml", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	assert_int_equal(write_file_atomic(file, "kind: X\n", 8, 0600, &e), 0);
+
+	assert_int_equal(tree_dir_new(dir, &t, &e), 0);
+	assert_int_equal(tree_stat(t, "sub", &type, &e), 0);
+	assert_int_equal(type, TREE_ENTRY_DIR);
+	assert_int_equal(tree_stat(t, "sub/f.yaml", &type, &e), 0);
+	assert_int_equal(type, TREE_ENTRY_FILE);
+	assert_int_equal(tree_stat(t, "sub/f.yaml/x", &type, &e), 0);
+	assert_int_equal(type, TREE_ENTRY_MISSING);
+	assert_int_equal(tree_read_file(t, "sub/f.yaml", 100, &data, &len, &e), 0);
+	assert_string_equal(data, "kind: X\n");
+	assert_int_equal(tree_list_dir(t, "sub", &names, &e), 0);
+	assert_int_equal(strv_length(names), 1);
+	assert_string_equal(names[0], "f.yaml");
+
+	cmd = xasprintf("rm -rf '%s'", dir);
+	(void)!system(cmd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_core_tree_path_join__normalises),
+		cmocka_unit_test(test_core_tree_path_is_under__whole_components),
+		cmocka_unit_test(test_core_tree_mem__stat_read_list),
+		cmocka_unit_test(test_core_tree_dir__reads_disk),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
