@@ -50,6 +50,9 @@ static void format_pos(struct strbuf *sb, const struct error_pos *pos)
 }
 
 static int error_vset(struct error *e, int code, const struct error_pos *pos, const char *fmt,
+                      va_list ap) _printf_(4, 0);
+
+static int error_vset(struct error *e, int code, const struct error_pos *pos, const char *fmt,
                       va_list ap)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -94,12 +97,16 @@ int error_set_at(struct error *e, int code, const struct error_pos *pos, const c
 	return r;
 }
 
-int error_prefix(struct error *e, const char *fmt, ...)
+int error_prefix(struct error *e, int code, const char *fmt, ...)
 {
 	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
 
-	assert(e && e->code < 0);
+	assert(code < 0);
+	if (!e)
+		return code;
+	if (e->code >= 0)
+		e->code = code;
 	va_start(ap, fmt);
 	strbuf_vaddf(&sb, fmt, ap);
 	va_end(ap);
@@ -107,7 +114,7 @@ int error_prefix(struct error *e, const char *fmt, ...)
 	strbuf_addstr(&sb, error_message(e));
 	copy_truncated(e->message, sizeof(e->message), &sb);
 	strbuf_release(&sb);
-	return e->code;
+	return code;
 }
 
 const char *error_message(const struct error *e)

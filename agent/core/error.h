@@ -54,8 +54,11 @@ int error_set(struct error *e, int code, const char *fmt, ...) _printf_(3, 4);
 /* Same, prefixing the text with the position: "file:line:column: field: ". */
 int error_set_at(struct error *e, int code, const struct error_pos *pos, const char *fmt, ...)
         _printf_(4, 5);
-/* Prepend context ("context: old text") and return e->code. e must be set. */
-int error_prefix(struct error *e, const char *fmt, ...) _printf_(2, 3);
+/*
+ * Prepend context to the text a callee left in e ("context: old text") and return code,
+ * the callee's code, unchanged. e may be NULL.
+ */
+int error_prefix(struct error *e, int code, const char *fmt, ...) _printf_(3, 4);
 
 static inline bool error_is_set(const struct error *e)
 {

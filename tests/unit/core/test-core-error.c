@@ -64,9 +64,22 @@ static void test_core_error_prefix__adds_context_keeps_code(void **state)
 
 	(void)state;
 	error_set_at(&e, -ENOENT, &(struct error_pos){ .file = "base/a.yaml" }, "missing");
-	assert_int_equal(error_prefix(&e, "Failed to render '%s'", "overlays/prod"), -ENOENT);
+	assert_int_equal(error_prefix(&e, -ENOENT, "Failed to render '%s'", "overlays/prod"),
+	                 -ENOENT);
 	assert_string_equal(e.message, "Failed to render 'overlays/prod': base/a.yaml: missing");
 	assert_string_equal(e.file, "base/a.yaml");
+}
+
+static void test_core_error_prefix__null_error_passes_code(void **state)
+{
+	struct error e = ERROR_INIT;
+
+	(void)state;
+	assert_int_equal(error_prefix(NULL, -EACCES, "context"), -EACCES);
+	/* a callee that left no text: the code is taken, the context is the message */
+	assert_int_equal(error_prefix(&e, -EPROTO, "while %s", "fetching"), -EPROTO);
+	assert_int_equal(e.code, -EPROTO);
+	assert_non_null(strstr(e.message, "while fetching: "));
 }
 
 static void test_core_error_message__falls_back_to_strerror(void **state)
@@ -92,7 +105,7 @@ static void test_core_error_set__truncates_long_text(void **state)
 	assert_int_equal(strlen(e.file), ERROR_FILE_MAX - 1);
 	assert_int_equal(strlen(e.field), ERROR_FIELD_MAX - 1);
 	/* the prefix keeps the buffer bounded too */
-	error_prefix(&e, "%s", big);
+	error_prefix(&e, -EIO, "%s", big);
 	assert_int_equal(strlen(e.message), ERROR_MESSAGE_MAX - 1);
 }
 
@@ -103,6 +116,7 @@ int main(void)
 		cmocka_unit_test(test_core_error_set__null_error_is_fine),
 		cmocka_unit_test(test_core_error_set_at__formats_position),
 		cmocka_unit_test(test_core_error_prefix__adds_context_keeps_code),
+		cmocka_unit_test(test_core_error_prefix__null_error_passes_code),
 		cmocka_unit_test(test_core_error_message__falls_back_to_strerror),
 		cmocka_unit_test(test_core_error_set__truncates_long_text),
 	};
