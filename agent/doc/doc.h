@@ -54,6 +54,20 @@ const struct doc_position *doc_positions_get(const struct doc_positions *p, cons
 int doc_parse_yaml(const char *data, size_t len, const char *filename,
                    struct doc_positions *positions, json_t **ret_docs, struct error *reterr);
 
+enum doc_parse_flags {
+	/*
+	 * Type plain scalars as sigs.k8s.io/yaml's yaml.v2 does (also y/yes/on/off/... as
+	 * booleans): kustomize reads kustomization files that way.
+	 */
+	DOC_PARSE_YAML_V2 = 1 << 0,
+	/* Keep every scalar as the string it was written as ("0123", "True", "~"). */
+	DOC_PARSE_RAW_SCALARS = 1 << 1,
+};
+
+/* doc_parse_yaml() with flags from enum doc_parse_flags. */
+int doc_parse_yaml_full(const char *data, size_t len, const char *filename, unsigned flags,
+                        struct doc_positions *positions, json_t **ret_docs, struct error *reterr);
+
 /*
  * Append one document to out in kustomize's output style (no leading "---").
  * Errors: -EDOM for NaN or infinity (which kustomize cannot print either).

@@ -29,6 +29,7 @@ struct anchor {
 
 struct parser {
 	yaml_parser_t yaml;
+	unsigned flags;
 	const char *filename;
 	struct doc_positions *positions;
 	struct anchor *anchors;
@@ -55,6 +56,11 @@ static int fail_at(struct parser *p, const yaml_mark_t *mark, const char *fmt, .
 	                 "%s", msg.buf);
 	strbuf_release(&msg);
 	return r;
+}
+
+static enum yaml_dialect dialect(const struct parser *p)
+{
+	return p->flags & DOC_PARSE_YAML_V2 ? YAML_DIALECT_V2 : YAML_DIALECT_V3;
 }
 
 static int next_event(struct parser *p, yaml_event_t *event)
@@ -197,7 +203,9 @@ static int parse_scalar(struct parser *p, const yaml_event_t *event, json_t **re
 	struct scalar_value v = { .kind = SCALAR_STR };
 	json_t *node;
 
-	if (tag && !streq(tag, "!") && startswith(tag, TAG_PREFIX)) {
+	if (p->flags & DOC_PARSE_RAW_SCALARS) {
+		v.kind = SCALAR_STR;
+	} else if (tag && !streq(tag, "!") && startswith(tag, TAG_PREFIX)) {
 		const char *t = tag + strlen(TAG_PREFIX);
 
 		if (streq(t, "binary"))
@@ -205,7 +213,7 @@ static int parse_scalar(struct parser *p, const yaml_event_t *event, json_t **re
 		if (streq(t, "str")) {
 			v.kind = SCALAR_STR;
 		} else {
-			yaml_resolve_plain(s, len, YAML_DIALECT_V3, &v);
+			yaml_resolve_plain(s, len, dialect(p), &v);
 			if (streq(t, "float") && v.kind == SCALAR_INT) {
 				v.kind = SCALAR_FLOAT;
 				v.f = (double)v.i;
@@ -223,8 +231,9 @@ static int parse_scalar(struct parser *p, const yaml_event_t *event, json_t **re
 				v.kind = SCALAR_STR; /* !!map on a scalar and the like: keep the
 				                        text */
 		}
-	} else if (!tag && event->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
-		yaml_resolve_plain(s, len, YAML_DIALECT_V3, &v);
+	} else if (!tag && event->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	           !(p->flags & DOC_PARSE_RAW_SCALARS)) {
+		yaml_resolve_plain(s, len, dialect(p), &v);
 	}
 	/* local tags (!Ref, !) and quoted or block scalars are strings */
 
@@ -489,7 +498,14 @@ static int parse_stream(struct parser *p, json_t *docs)
 int doc_parse_yaml(const char *data, size_t len, const char *filename,
                    struct doc_positions *positions, json_t **ret_docs, struct error *reterr)
 {
+	return doc_parse_yaml_full(data, len, filename, 0, positions, ret_docs, reterr);
+}
+
+int doc_parse_yaml_full(const char *data, size_t len, const char *filename, unsigned flags,
+                        struct doc_positions *positions, json_t **ret_docs, struct error *reterr)
+{
 	struct parser p = {
+		.flags = flags,
 		.filename = filename,
 		.positions = positions,
 		.reterr = reterr,
