@@ -1,18 +1,29 @@
 #!/usr/bin/env bash
 # Build the test environment's Kubernetes binaries from the Go module proxy and cache them.
 #
-#   scripts/build-k8s.sh            build what is missing, print the bin directory
+#   scripts/build-k8s.sh              build what is missing, print the bin directory
+#   scripts/build-k8s.sh --kustomize  build only kustomize (the render oracle), print its path
 #
 # kube-apiserver, kube-controller-manager and kube-scheduler come from k8s.io/kubernetes,
 # whose go.mod requires its staging modules at v0.0.0 through local replace lines that Go
 # ignores for a dependency; a throwaway module under the cache maps each of them to the
 # published k8s.io/<name> at the matching v0.x.y. etcd and kwok get modules of their own so
-# their dependency graphs do not move the apiserver's. Nothing here lands in the repository.
+# their dependency graphs do not move the apiserver's. kubectl comes with the apiserver, at
+# its version. kustomize, the oracle of the render conformance suite and of bench/render, is
+# built alone under a key of its own and linked into the bin directory. Nothing here lands
+# in the repository.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=versions.env
 . "$here/versions.env"
+
+mode=all
+case ${1:-} in
+"") ;;
+--kustomize) mode=kustomize ;;
+*) printf 'usage: %s [--kustomize]\n' "$0" >&2; exit 2 ;;
+esac
 
 cache=${DRIFTLESS_CACHE:-$HOME/.cache/driftless}
 key="k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION"
@@ -43,7 +54,7 @@ have() {
 }
 
 build_kubernetes() {
-	have kube-apiserver kube-controller-manager kube-scheduler && return 0
+	have kube-apiserver kube-controller-manager kube-scheduler kubectl && return 0
 	local mod="$work/kubernetes" v="v$K8S_VERSION" minor="v0.${K8S_VERSION#1.}"
 	mkdir -p "$mod"
 	log "resolving k8s.io/kubernetes $v"
@@ -68,10 +79,11 @@ import (
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
 	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+	_ "k8s.io/kubernetes/cmd/kubectl"
 )
 GO
 	local c
-	for c in kube-apiserver kube-controller-manager kube-scheduler; do
+	for c in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
 		have "$c" && continue
 		log "building $c $v (slow the first time)"
 		(cd "$mod" && go build -trimpath -ldflags "-s -w \
@@ -104,7 +116,29 @@ build_kwok() {
 	build_one kwok "sigs.k8s.io/kwok@v$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok
 }
 
+# kustomize at KUSTOMIZE_VERSION, in a directory of its own; prints the binary's path
+build_kustomize() {
+	local dir="$cache/testenv/kustomize-$KUSTOMIZE_VERSION" mod
+	mod="$dir/build"
+	if [ ! -x "$dir/kustomize" ]; then
+		mkdir -p "$mod"
+		printf 'module driftless.local/testenv/kustomize\n\ngo 1.24\n\nrequire sigs.k8s.io/kustomize/kustomize/v5 v%s\n' \
+			"$KUSTOMIZE_VERSION" >"$mod/go.mod"
+		log "building kustomize $KUSTOMIZE_VERSION"
+		(cd "$mod" && go build -trimpath -ldflags "-s -w \
+			-X sigs.k8s.io/kustomize/api/provenance.version=v$KUSTOMIZE_VERSION" \
+			-o "$dir/kustomize.tmp" sigs.k8s.io/kustomize/kustomize/v5)
+		mv "$dir/kustomize.tmp" "$dir/kustomize"
+	fi
+	echo "$dir/kustomize"
+}
+
+if [ "$mode" = kustomize ]; then
+	build_kustomize
+	exit 0
+fi
 build_etcd
 build_kwok
 build_kubernetes
+ln -sfn "$(build_kustomize)" "$bin/kustomize"
 echo "$bin"

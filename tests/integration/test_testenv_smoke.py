@@ -66,7 +66,7 @@ def unique(prefix):
 
 
 def kubectl(env, *args, **kw):
-    return run(["kubectl", *args], env, **kw)
+    return run([env["KUBECTL"], *args], env, **kw)
 
 
 def kget(env, *args):

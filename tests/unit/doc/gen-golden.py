@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Regenerate the golden files of the doc emitter tests with kustomize as the oracle.
 
-    tests/unit/doc/gen-golden.py          # needs kubectl (kustomize v5.5) on PATH
+    tests/unit/doc/gen-golden.py          # kustomize from scripts/build-k8s.sh
 
-For each data/NAME.yaml, data/NAME.out is what `kubectl kustomize` prints for a
+For each data/NAME.yaml, data/NAME.out is what `kustomize build` prints for a
 kustomization holding just that resource. random-strings.yaml and random-values.yaml are
 written here from fixed seeds first; scalars.yaml is written by hand.
 """
+import functools
 import json
 import os
 import random
@@ -80,12 +81,20 @@ def random_values():
     return text.replace("\u2028", "\\u2028").replace("\ufeff", "\\ufeff") + "\n"
 
 
+@functools.lru_cache(maxsize=None)
+def kustomize_bin():
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(HERE))))
+    return subprocess.run([os.path.join(repo, "scripts", "build-k8s.sh"), "--kustomize"],
+                          check=True, stdout=subprocess.PIPE,
+                          text=True).stdout.strip().splitlines()[-1]
+
+
 def kustomize(resource):
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copy(resource, os.path.join(tmp, "r.yaml"))
         with open(os.path.join(tmp, "kustomization.yaml"), "w") as f:
             f.write("resources:\n- r.yaml\n")
-        return subprocess.run(["kubectl", "kustomize", tmp], check=True,
+        return subprocess.run([kustomize_bin(), "build", tmp], check=True,
                               capture_output=True).stdout
 
 
