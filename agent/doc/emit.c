@@ -655,27 +655,6 @@ static int emit_string_folded(struct emitter *e, const char *s, size_t len)
 
 /* --- yaml.v2's key order --- */
 
-static uint32_t next_rune(const unsigned char **p, const unsigned char *end)
-{
-	size_t i = 0;
-	uint32_t c = decode_char(*p, (size_t)(end - *p), &i);
-
-	*p += i;
-	return c;
-}
-
-static size_t decode_runes(const char *s, size_t len, uint32_t **ret)
-{
-	const unsigned char *p = (const unsigned char *)s, *end = p + len;
-	uint32_t *runes = xmalloc((len + 1) * sizeof(uint32_t));
-	size_t n = 0;
-
-	while (p < end)
-		runes[n++] = next_rune(&p, end);
-	*ret = runes;
-	return n;
-}
-
 static bool rune_is_letter(uint32_t c)
 {
 	if (c < 0x80)
@@ -688,25 +667,56 @@ static bool rune_is_digit(uint32_t c)
 	return c >= '0' && c <= '9';
 }
 
-/* keyList.Less of yaml.v2 for two string keys. */
-static bool v2_key_less(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
+/* The code point at byte i of s (len bytes); 0 past the end. */
+static uint32_t rune_at(const char *s, size_t len, size_t i, size_t *ret_width)
 {
-	for (size_t i = 0; i < na && i < nb; i++) {
+	size_t next = i;
+	uint32_t c;
+
+	if (i >= len) {
+		*ret_width = 0;
+		return 0;
+	}
+	if ((unsigned char)s[i] < 0x80) {
+		*ret_width = 1;
+		return (unsigned char)s[i];
+	}
+	c = decode_char((const unsigned char *)s, len, &next);
+	*ret_width = next - i;
+	return c;
+}
+
+/*
+ * keyList.Less of yaml.v2 for two string keys, walking both strings rune by rune (the Go
+ * code compares []rune slices; runes are decoded here as they are needed).
+ */
+static bool v2_key_less(const char *a, size_t na, const char *b, size_t nb)
+{
+	size_t i = 0, j = 0;
+
+	/* runes of both keys advance together until they differ */
+	while (i < na && j < nb) {
+		size_t wa, wb, ai, bj, pa;
+		uint32_t ra = rune_at(a, na, i, &wa), rb = rune_at(b, nb, j, &wb);
 		bool al, bl;
 		uint64_t an = 0, bn = 0;
-		size_t ai, bi;
+		size_t a_digits = 0, b_digits = 0;
 
-		if (a[i] == b[i])
+		if (ra == rb) {
+			i += wa;
+			j += wb;
 			continue;
-		al = rune_is_letter(a[i]);
-		bl = rune_is_letter(b[i]);
+		}
+		al = rune_is_letter(ra);
+		bl = rune_is_letter(rb);
 		if (al && bl)
-			return a[i] < b[i];
+			return ra < rb;
 		if (al || bl)
 			return bl;
-		if (a[i] == '0' || b[i] == '0') {
-			for (size_t j = i; j-- > 0 && rune_is_digit(a[j]);) {
-				if (a[j] != '0') {
+		if (ra == '0' || rb == '0') {
+			/* digits of a right before this point, all ASCII: walk back bytewise */
+			for (pa = i; pa-- > 0 && rune_is_digit((unsigned char)a[pa]);) {
+				if (a[pa] != '0') {
 					an = 1;
 					bn = 1;
 					break;
@@ -714,24 +724,23 @@ static bool v2_key_less(const uint32_t *a, size_t na, const uint32_t *b, size_t 
 			}
 		}
 		/* int64 arithmetic that wraps, as in Go */
-		for (ai = i; ai < na && rune_is_digit(a[ai]); ai++)
-			an = an * 10 + (a[ai] - '0');
-		for (bi = i; bi < nb && rune_is_digit(b[bi]); bi++)
-			bn = bn * 10 + (b[bi] - '0');
+		for (ai = i; ai < na && rune_is_digit((unsigned char)a[ai]); ai++, a_digits++)
+			an = an * 10 + (uint64_t)(a[ai] - '0');
+		for (bj = j; bj < nb && rune_is_digit((unsigned char)b[bj]); bj++, b_digits++)
+			bn = bn * 10 + (uint64_t)(b[bj] - '0');
 		if (an != bn)
 			return (int64_t)an < (int64_t)bn;
-		if (ai != bi)
-			return ai < bi;
-		return a[i] < b[i];
+		if (a_digits != b_digits)
+			return a_digits < b_digits;
+		return ra < rb;
 	}
-	return na < nb;
+	/* the shorter (in runes) key comes first when one is a prefix of the other */
+	return i >= na && j < nb;
 }
 
 struct sort_key {
 	const char *key;
 	size_t len;
-	uint32_t *runes;
-	size_t n_runes;
 	json_t *value;
 };
 
@@ -739,9 +748,9 @@ static int compare_keys(const void *x, const void *y)
 {
 	const struct sort_key *a = x, *b = y;
 
-	if (v2_key_less(a->runes, a->n_runes, b->runes, b->n_runes))
+	if (v2_key_less(a->key, a->len, b->key, b->len))
 		return -1;
-	if (v2_key_less(b->runes, b->n_runes, a->runes, a->n_runes))
+	if (v2_key_less(b->key, b->len, a->key, a->len))
 		return 1;
 	return 0;
 }
@@ -796,8 +805,7 @@ static int emit_object(struct emitter *e, const json_t *obj)
 	keys = xcalloc(n, sizeof(*keys));
 	json_object_foreach((json_t *)obj, key, value) {
 		keys[i].key = key;
-		keys[i].len = strlen(key);
-		keys[i].n_runes = decode_runes(key, keys[i].len, &keys[i].runes);
+		keys[i].len = json_object_iter_key_len(json_object_key_to_iter(key));
 		keys[i].value = value;
 		i++;
 	}
@@ -821,8 +829,6 @@ static int emit_object(struct emitter *e, const json_t *obj)
 		}
 		r = emit_node(e, keys[i].value, true, false);
 	}
-	for (i = 0; i < n; i++)
-		free(keys[i].runes);
 	e->indent = saved_indent;
 	return r;
 }
