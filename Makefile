@@ -33,7 +33,7 @@ PKGS := libgit2 libcurl yaml-0.1 jansson openssl libsystemd libmicrohttpd libxml
 TEST_PKGS := cmocka
 
 NPROC := $(shell nproc 2>/dev/null || echo 2)
-ifeq ($(filter -j%,$(MAKEFLAGS)),)
+ifeq ($(MAKELEVEL)$(filter -j%,$(MAKEFLAGS)),0)
 MAKEFLAGS += -j$(NPROC)
 endif
 MAKEFLAGS += --no-builtin-rules
@@ -52,6 +52,10 @@ WARNINGS := -Wall -Wextra -Werror -Wpedantic -Wshadow -Wstrict-prototypes \
 ifeq ($(SANITIZE),1)
 OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 OPT_LD := -fsanitize=address,undefined
+else ifeq ($(SANITIZE),fuzzer)
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined,fuzzer-no-link \
+	-fno-sanitize-recover=all
+OPT_LD := -fsanitize=address,undefined
 else
 OPT := -O2 -g -D_FORTIFY_SOURCE=3
 OPT_LD :=
@@ -64,8 +68,8 @@ HARDENING_LD := -pie -Wl,-z,relro,-z,now
 -include $(BUILD)/config.mk
 
 CPPFLAGS := -D_GNU_SOURCE -Iagent -include agent/core/banned.h
-CFLAGS := -std=gnu17 $(OPT) $(WARNINGS) $(HARDENING) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
-LDFLAGS := $(OPT_LD) $(HARDENING_LD) $(EXTRA_LDFLAGS)
+CFLAGS := -std=gnu17 -pthread $(OPT) $(WARNINGS) $(HARDENING) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+LDFLAGS := -pthread $(OPT_LD) $(HARDENING_LD) $(EXTRA_LDFLAGS)
 LDLIBS := $(PKG_LIBS)
 
 SRCS := $(foreach m,$(MODULES),$(wildcard agent/$(m)/*.c))
@@ -76,7 +80,15 @@ HEADERS := $(shell find agent -name '*.h' | sort)
 UNIT_SRCS := $(sort $(wildcard tests/unit/*/test-*.c))
 UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 
-.PHONY: all deps test check unit unit-build integration lint demo install clean FORCE
+# Fuzz targets: tests/fuzz/fuzz-<parser>.c; their seed corpus is the conformance suite.
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_REPLAY_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/tests/fuzz/replay-%)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%)
+FUZZ_CORPUS := tests/conformance/cases
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps test check unit unit-build integration lint demo install clean fuzz fuzz-build \
+	fuzz-replay FORCE
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/driftless
@@ -142,6 +154,27 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(ARCHIVES) $(BUILD)/config.mk
 
 unit-build: $(UNIT_BINS)
 
+# A fuzz target replayed over its corpus without libFuzzer (tests/fuzz/standalone.c).
+$(BUILD)/tests/fuzz/replay-%: tests/fuzz/%.c tests/fuzz/standalone.c $(ARCHIVES) $(BUILD)/config.mk
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/standalone.c \
+		$(ARCHIVES) $(LDLIBS)
+
+fuzz-replay: $(FUZZ_REPLAY_BINS)
+	@for f in $(FUZZ_REPLAY_BINS); do \
+		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+			$$f $(FUZZ_CORPUS) || exit 1; \
+	done
+
+# The libFuzzer binaries (clang only: make fuzz builds them in build-fuzz/).
+$(BUILD)/tests/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(ARCHIVES) $(BUILD)/config.mk
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< $(ARCHIVES) $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
 # Run the unit tests of this build tree; scripts/run-tests.sh prints the summary line.
 unit: $(UNIT_BINS) $(BUILD)/driftless
 	@scripts/run-tests.sh --build $(BUILD) --unit
@@ -153,7 +186,19 @@ test: lint $(UNIT_BINS) $(BUILD)/driftless
 	@scripts/run-tests.sh --build $(BUILD) --unit --integration
 
 check: lint
-	@$(MAKE) --no-print-directory BUILD=build-asan SANITIZE=1 unit
+	@$(MAKE) --no-print-directory BUILD=build-asan SANITIZE=1 unit fuzz-replay
+
+# Each fuzz target for FUZZ_SECONDS with clang's libFuzzer, starting from the conformance
+# cases; new inputs go to build-fuzz/corpus/, never into the repository.
+fuzz: $(BUILD)/config.mk
+	@$(MAKE) --no-print-directory BUILD=build-fuzz SANITIZE=fuzzer CC=clang fuzz-build
+	@for src in $(FUZZ_SRCS); do \
+		t=$$(basename $$src .c); mkdir -p build-fuzz/corpus/$$t; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
+		build-fuzz/tests/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+			-dict=tests/fuzz/$${t#fuzz-}.dict -print_final_stats=1 \
+			build-fuzz/corpus/$$t $(FUZZ_CORPUS) || exit 1; \
+	done
 
 lint: $(BUILD)/config.mk
 	@scripts/check-layers.sh
@@ -177,7 +222,7 @@ install: $(BUILD)/driftless
 		$(DESTDIR)$(SYSCONFDIR)/driftless/driftless.yaml.example
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 FORCE:
 

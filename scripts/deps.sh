@@ -10,7 +10,7 @@ packages=(
 	libgit2-dev libcurl4-openssl-dev libyaml-dev libjansson-dev libssl-dev
 	libsystemd-dev libmicrohttpd-dev libxml2-dev
 	# unit tests, sanitizers, fuzzing, leak checks, formatting
-	libcmocka-dev clang valgrind clang-format
+	libcmocka-dev clang libclang-rt-14-dev valgrind clang-format time
 	# test environment: Prometheus, git over HTTPS (nginx + fcgiwrap + git http-backend)
 	# and over SSH (sshd), TLS material, python venv for moto and pytest
 	prometheus nginx-light fcgiwrap git openssh-server openssh-client openssl

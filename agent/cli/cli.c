@@ -13,6 +13,18 @@
 
 const struct cli_command cli_commands[] = {
 	{
+	        .name = "render",
+	        .synopsis = "[--output yaml|json] DIR",
+	        .summary = "Render a kustomization directory, exactly as kubectl kustomize does",
+	        .help = "Render the kustomization in DIR (resources, components, generators,\n"
+	                "patches and transformers) and print the objects, byte for byte what\n"
+	                "`kubectl kustomize DIR` prints.\n"
+	                "\n"
+	                "Options:\n"
+	                "  -o, --output FORMAT   yaml (default) or json\n",
+	        .run = cli_render,
+	},
+	{
 	        .name = "version",
 	        .synopsis = "[--output text|json]",
 	        .summary = "Print the version of driftless and of every library it uses",

@@ -1,0 +1,63 @@
+#pragma once
+/*
+ * render: the kustomization engine. A pure function of a tree reader and a path: it reads
+ * kustomization files and resources through struct tree (core/tree.h) and never touches the
+ * file system itself, so a directory on disk and a git tree at a commit render alike.
+ *
+ * Objects are jansson json_t documents; the caller owns what a function returns through
+ * ret_* and releases it with json_decref().
+ */
+
+#include <jansson.h>
+
+struct error;
+struct strbuf;
+struct tree;
+
+/*
+ * Render the kustomization in directory dir of tree (a path relative to the tree's root,
+ * "" or "." for the root itself), as `kustomize build` does: resources, components,
+ * generators, transformers, patches, then kustomize's default (legacy) output order.
+ * *ret_objects is a new array of the resulting objects.
+ * Errors: -ENOENT for a missing file or kustomization, -EBADMSG for malformed input,
+ * -EINVAL for a kustomization kustomize refuses (unknown field, duplicate resource id, a
+ * patch that matches nothing, a cycle, a path outside the kustomization root); reterr
+ * names the file and field at fault.
+ */
+int render_kustomization(struct tree *tree, const char *dir, json_t **ret_objects,
+                         struct error *reterr);
+
+/* Append objects to out as kustomize prints them: YAML documents separated by "---\n". */
+int render_print(const json_t *objects, struct strbuf *out, struct error *reterr);
+
+/*
+ * JSON Patch (RFC 6902): apply the operations of the array ops to *doc in order. Either all
+ * apply or none: on failure *doc is left exactly as it was. *doc may be replaced (an
+ * operation on the root path ""), so it is passed by reference; the old reference is
+ * released then. Errors: -EINVAL for a malformed operation, -ENOENT for a path that does
+ * not exist where one must, -EPROTO for a failed "test"; reterr names the operation
+ * (index and op) and the path.
+ */
+int render_json_patch(json_t **doc, const json_t *ops, struct error *reterr);
+
+/*
+ * JSON Merge Patch (RFC 7386): the result of applying patch to target, as a new reference.
+ * target is not modified. Cannot fail.
+ */
+json_t *render_merge_patch(const json_t *target, const json_t *patch);
+
+/*
+ * Strategic merge patch, as kustomize applies one (patchesStrategicMerge, and patches whose
+ * content is not a JSON patch): maps merge recursively, null deletes a field, lists of the
+ * built-in Kubernetes types merge by their patch merge key (containers and env by name,
+ * ports by containerPort, volumes by name, volumeMounts by mountPath, ...) or are replaced
+ * as their patch strategy says, lists of unknown types (custom resources) are replaced;
+ * directives $patch (merge, replace, delete), $setElementOrder/<field>, $retainKeys and
+ * $deleteFromPrimitiveList/<field> where kustomize honours them.
+ *
+ * The type of *target is taken from its apiVersion and kind. *target is modified in place
+ * (or replaced; the old reference is released then). Returns 0, or 1 when the patch deletes
+ * the whole object ($patch: delete at its top), in which case *target is untouched.
+ * Errors: -EINVAL for a malformed patch; reterr says where.
+ */
+int render_strategic_merge(json_t **target, const json_t *patch, struct error *reterr);
