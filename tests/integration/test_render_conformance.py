@@ -1,0 +1,81 @@
+"""Differential conformance: `driftless render` against `kustomize build` on every case
+in tests/conformance/cases (txtar archives of small kustomization trees). kustomize is the
+one scripts/build-k8s.sh builds at KUSTOMIZE_VERSION of scripts/versions.env."""
+
+import os
+import subprocess
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CASES = os.path.join(REPO, "tests", "conformance", "cases")
+
+
+def parse_txtar(text):
+    """(headers, {path: content}) of a txtar archive; '# key: value' comment lines before
+    the first file are headers."""
+    headers, files, name, lines = {}, {}, None, []
+    for line in text.splitlines(keepends=True):
+        stripped = line.rstrip("\n")
+        if stripped.startswith("-- ") and stripped.endswith(" --") and len(stripped) > 6:
+            if name is not None:
+                files[name] = "".join(lines)
+            name, lines = stripped[3:-3].strip(), []
+            continue
+        if name is None:
+            if stripped.startswith("#") and ":" in stripped:
+                key, _, value = stripped[1:].partition(":")
+                headers[key.strip()] = value.strip()
+            continue
+        lines.append(line)
+    if name is not None:
+        files[name] = "".join(lines)
+    return headers, files
+
+
+def case_names():
+    return sorted(f[:-4] for f in os.listdir(CASES) if f.endswith(".txt"))
+
+
+@pytest.fixture(scope="session")
+def kustomize():
+    p = subprocess.run([os.path.join(REPO, "scripts", "build-k8s.sh"), "--kustomize"],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True, timeout=900)
+    if p.returncode != 0:
+        pytest.fail("scripts/build-k8s.sh --kustomize failed (exit %d)" % p.returncode,
+                    pytrace=False)
+    return p.stdout.strip().splitlines()[-1]
+
+
+def run(argv, cwd):
+    return subprocess.run(argv, cwd=cwd, capture_output=True, timeout=120)
+
+
+@pytest.mark.parametrize("name", case_names())
+def test_render_matches_kustomize(name, kustomize, driftless_bin, tmp_path):
+    with open(os.path.join(CASES, name + ".txt"), encoding="utf-8") as f:
+        headers, files = parse_txtar(f.read())
+    for path, content in files.items():
+        full = tmp_path / path
+        full.parent.mkdir(parents=True, exist_ok=True)
+        full.write_text(content, encoding="utf-8")
+    target = headers.get("render", ".")
+    theirs = run([kustomize, "build", target], cwd=tmp_path)
+    ours = run([driftless_bin, "render", target], cwd=tmp_path)
+    if headers.get("expect") == "error":
+        assert theirs.returncode != 0, "kustomize was expected to fail:\n" + theirs.stdout.decode()
+    if theirs.returncode != 0:
+        assert ours.returncode != 0, (
+            "kustomize fails (%s) but driftless rendered:\n%s"
+            % (theirs.stderr.decode().strip()[-400:], ours.stdout.decode()))
+        assert ours.returncode == 2, ours.returncode
+        assert ours.stderr.startswith(b"error: ") or b"level=err" in ours.stderr, ours.stderr
+        return
+    assert ours.returncode == 0, "driftless failed: " + ours.stderr.decode()
+    if ours.stdout != theirs.stdout:
+        import difflib
+
+        diff = "".join(difflib.unified_diff(
+            theirs.stdout.decode().splitlines(True), ours.stdout.decode().splitlines(True),
+            "kustomize build", "driftless render"))
+        pytest.fail("output differs:\n" + diff[:6000], pytrace=False)
