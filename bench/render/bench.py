@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+"""bench/render: `driftless render` against `kustomize build` on generated environments.
+
+    bench/render/bench.py [--apps 100,500,1000] [--runs 5] [--kustomize-runs N]
+
+For each size it writes an environment tree (per app: a base with a Deployment, a Service,
+an HPA and a configMapGenerator; a prod overlay with namePrefix, labels with
+includeTemplates, images, replicas, a strategic-merge patch and an inline JSON 6902 patch;
+one environment kustomization over all app overlays with namespace and labels), renders it
+with both tools, checks that the bytes are identical, and prints the median wall time and
+the peak RSS of each, with the ratios. kustomize's time grows with the square of the number
+of apps, so it may run fewer times than driftless (--kustomize-runs). kustomize is the one
+scripts/build-k8s.sh --kustomize builds (KUSTOMIZE_VERSION of scripts/versions.env), the
+engine `kubectl kustomize` embeds.
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+BASE_KUSTOMIZATION = """\
+resources:
+- deployment.yaml
+- service.yaml
+- hpa.yaml
+configMapGenerator:
+- name: {app}-config
+  literals:
+  - APP={app}
+  - LOG_LEVEL=info
+  - PORT=8080
+"""
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {app}
+  labels:
+    app: {app}
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: {app}
+  template:
+    metadata:
+      labels:
+        app: {app}
+    spec:
+      containers:
+      - name: {app}
+        image: registry.example.com/apps/{app}:1.0.0
+        ports:
+        - name: http
+          containerPort: 8080
+        envFrom:
+        - configMapRef:
+            name: {app}-config
+        env:
+        - name: MODE
+          value: base
+        resources:
+          requests:
+            cpu: 100m
+            memory: 128Mi
+          limits:
+            memory: 256Mi
+        readinessProbe:
+          httpGet:
+            path: /healthz
+            port: http
+"""
+
+SERVICE = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: {app}
+spec:
+  selector:
+    app: {app}
+  ports:
+  - name: http
+    port: 80
+    targetPort: http
+"""
+
+HPA = """\
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: {app}
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: {app}
+  minReplicas: 2
+  maxReplicas: 10
+  metrics:
+  - type: Resource
+    resource:
+      name: cpu
+      target:
+        type: Utilization
+        averageUtilization: 70
+"""
+
+OVERLAY_KUSTOMIZATION = """\
+namePrefix: prod-
+resources:
+- ../../base/{app}
+labels:
+- pairs:
+    environment: prod
+    app.kubernetes.io/name: {app}
+  includeTemplates: true
+images:
+- name: registry.example.com/apps/{app}
+  newTag: 1.2.{n}
+replicas:
+- name: {app}
+  count: 3
+patches:
+- path: resources.yaml
+- target:
+    kind: HorizontalPodAutoscaler
+    name: {app}
+  patch: |-
+    - op: replace
+      path: /spec/maxReplicas
+      value: 20
+"""
+
+OVERLAY_PATCH = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {app}
+spec:
+  template:
+    spec:
+      containers:
+      - name: {app}
+        env:
+        - name: MODE
+          value: prod
+        resources:
+          requests:
+            cpu: 500m
+            memory: 512Mi
+"""
+
+ENV_KUSTOMIZATION_HEAD = """\
+namespace: prod
+labels:
+- pairs:
+    cluster: prod-1
+resources:
+"""
+
+
+def write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def generate(root, apps):
+    names = ["app%04d" % i for i in range(apps)]
+    for n, app in enumerate(names):
+        base = os.path.join(root, "base", app)
+        write(os.path.join(base, "kustomization.yaml"), BASE_KUSTOMIZATION.format(app=app))
+        write(os.path.join(base, "deployment.yaml"), DEPLOYMENT.format(app=app))
+        write(os.path.join(base, "service.yaml"), SERVICE.format(app=app))
+        write(os.path.join(base, "hpa.yaml"), HPA.format(app=app))
+        overlay = os.path.join(root, "overlays", app)
+        write(os.path.join(overlay, "kustomization.yaml"),
+              OVERLAY_KUSTOMIZATION.format(app=app, n=n))
+        write(os.path.join(overlay, "resources.yaml"), OVERLAY_PATCH.format(app=app))
+    env = ENV_KUSTOMIZATION_HEAD + "".join("- ../overlays/%s\n" % a for a in names)
+    write(os.path.join(root, "env", "kustomization.yaml"), env)
+    return os.path.join(root, "env")
+
+
+def run_series(argv, runs):
+    """Median seconds, peak RSS (KiB) over the runs, and the output of the last run."""
+    times, peaks, out = [], [], b""
+    for _ in range(runs):
+        start = time.monotonic()
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = proc.communicate()
+        elapsed = time.monotonic() - start
+        if proc.returncode != 0:
+            sys.exit("%s failed (%d): %s" % (argv[0], proc.returncode, err.decode()[-2000:]))
+        times.append(elapsed)
+        # ru_maxrss of RUSAGE_CHILDREN is the largest child so far; run each tool in its own
+        # /usr/bin/time to get per-run peaks instead
+        peaks.append(peak_rss(argv))
+    return statistics.median(times), max(peaks), out
+
+
+def peak_rss(argv):
+    proc = subprocess.run(["/usr/bin/time", "-f", "%M", *argv], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE)
+    return int(proc.stderr.decode().strip().splitlines()[-1])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--apps", default="100,500,1000")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--kustomize-runs", type=int, default=0,
+                    help="runs of kustomize (default: --runs up to 500 apps, 1 above)")
+    ap.add_argument("--driftless", default=os.path.join(REPO, "build", "driftless"))
+    ap.add_argument("--kustomize", help="kustomize binary (default: scripts/build-k8s.sh's)")
+    args = ap.parse_args()
+    if not args.kustomize:
+        args.kustomize = subprocess.run(
+            [os.path.join(REPO, "scripts", "build-k8s.sh"), "--kustomize"], check=True,
+            stdout=subprocess.PIPE, text=True).stdout.strip().splitlines()[-1]
+
+    rows = []
+    for apps in [int(a) for a in args.apps.split(",")]:
+        with tempfile.TemporaryDirectory(prefix="driftless-bench-render-") as tmp:
+            env = generate(tmp, apps)
+            k_runs = args.kustomize_runs or (args.runs if apps <= 500 else 1)
+            d_time, d_rss, d_out = run_series([args.driftless, "render", env], args.runs)
+            k_time, k_rss, k_out = run_series([args.kustomize, "build", env], k_runs)
+            identical = d_out == k_out
+            rows.append((apps, apps * 4, k_time, k_rss, k_runs, d_time, d_rss, identical))
+            print("%5d apps: kustomize %.3fs %d KiB, driftless %.4fs %d KiB, %s" % (
+                apps, k_time, k_rss, d_time, d_rss,
+                "identical" if identical else "OUTPUT DIFFERS"), file=sys.stderr)
+    print("| apps | objects | kustomize time | kustomize peak RSS | driftless time | "
+          "driftless peak RSS | speed-up | memory ratio | identical |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|:---:|")
+    for apps, objs, kt, kr, kn, dt, dr, same in rows:
+        print("| %d | %d | %.3f s (%d run%s) | %.1f MiB | %.4f s | %.1f MiB | %.0fx | %.1f%% | %s |"
+              % (apps, objs, kt, kn, "" if kn == 1 else "s", kr / 1024, dt, dr / 1024, kt / dt,
+                 100.0 * dr / kr, "yes" if same else "NO"))
+    if len(rows) >= 2:
+        small, large = rows[0], rows[-1]
+        print("\ndriftless time at %d apps / at %d apps: %.1fx (linear would be %.1fx)"
+              % (large[0], small[0], large[5] / small[5], large[0] / small[0]))
+    if not all(r[7] for r in rows):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
