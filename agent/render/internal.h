@@ -239,6 +239,17 @@ int kustomization_error(const struct kustomization *k, const json_t *node, const
 int resources_from_yaml(const char *data, size_t len, const char *display, struct resmap *m,
                         struct error *reterr);
 
+/*
+ * RESOURCES_PATCH_METADATA: the objects are strategic merge patches kustomize applies with
+ * ResMap.ApplySmPatch (patchesStrategicMerge, and patches with a target), which first runs
+ * CopyMergeMetaDataFieldsFrom() on them: every label and annotation value becomes the text
+ * it was written as (null: "null"; a list or map: ""), and an empty or null labels or
+ * annotations map is removed (so `annotations: null` deletes nothing).
+ */
+#define RESOURCES_PATCH_METADATA (1u << 0)
+int resources_from_yaml_full(const char *data, size_t len, const char *display, unsigned flags,
+                             struct resmap *m, struct error *reterr);
+
 /* --- build steps --- */
 
 struct build;

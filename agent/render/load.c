@@ -87,49 +87,101 @@ static int validate(const json_t *doc, const char *display, size_t index, struct
 	return r;
 }
 
-static bool has_typed_annotations(const json_t *doc)
+/* Whether field (labels or annotations) of doc's metadata holds a value that is no string. */
+static bool has_typed_values(const json_t *doc, const char *field)
 {
-	const json_t *ann = json_object_get(json_object_get(doc, "metadata"), "annotations");
+	const json_t *map = json_object_get(json_object_get(doc, "metadata"), field);
 	const char *key;
 	json_t *v;
 
-	json_object_foreach((json_t *)ann, key, v)
+	json_object_foreach((json_t *)map, key, v)
 		if (!json_is_string(v))
 			return true;
 	return false;
 }
 
+static bool needs_text(const json_t *doc, unsigned flags)
+{
+	return json_is_object(doc) &&
+	       (has_typed_values(doc, "annotations") ||
+	        ((flags & RESOURCES_PATCH_METADATA) && has_typed_values(doc, "labels")));
+}
+
+/*
+ * Replace the typed scalars of metadata.<field> with the text they were written as (from
+ * raw, a parse that keeps every scalar as written). all: nulls too, and a list or map
+ * value becomes "" (kyaml's GetLabels() reads a node's Value).
+ */
+static void use_text(json_t *doc, const json_t *raw, const char *field, bool all)
+{
+	json_t *map = json_object_get(json_object_get(doc, "metadata"), field);
+	const json_t *raw_map = json_object_get(json_object_get(raw, "metadata"), field);
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(map) || !json_is_object(raw_map))
+		return;
+	json_object_foreach(map, key, v) {
+		const json_t *text = json_object_get(raw_map, key);
+
+		if (json_is_string(v))
+			continue;
+		if (json_is_object(v) || json_is_array(v)) {
+			if (all)
+				json_object_set_new(map, key, json_string(""));
+		} else if (json_is_string(text)) {
+			json_object_set(map, key, (json_t *)text);
+		}
+	}
+}
+
+/* An empty or null metadata.<field> goes: kyaml's SetLabels({}) clears the field. */
+static void drop_empty(json_t *doc, const char *field)
+{
+	json_t *meta = json_object_get(doc, "metadata");
+	json_t *map = json_object_get(meta, field);
+
+	if (map && (json_is_null(map) || (json_is_object(map) && json_object_size(map) == 0)))
+		json_object_del(meta, field);
+}
+
 /*
  * kustomize reads annotations back as the text they were written as (its GetAnnotations()
  * returns node values): replace typed scalar values of metadata.annotations with their raw
- * text, from a second parse that keeps every scalar as written.
+ * text, from a second parse that keeps every scalar as written. With
+ * RESOURCES_PATCH_METADATA labels too, and all of it as CopyMergeMetaDataFieldsFrom()
+ * leaves a patch.
  */
-static int fix_annotation_text(json_t *docs, const char *data, size_t len, const char *display,
-                               struct error *reterr)
+static int fix_metadata_text(json_t *docs, const char *data, size_t len, const char *display,
+                             unsigned flags, struct error *reterr)
 {
+	bool patch = flags & RESOURCES_PATCH_METADATA;
 	json_auto_t *raw = NULL;
 	json_t *doc;
 	size_t i;
 	int r;
 
+	if (!patch) {
+		bool any = false;
+
+		json_array_foreach(docs, i, doc)
+			any = any || needs_text(doc, flags);
+		if (!any)
+			return 0;
+	}
 	r = doc_parse_yaml_full(data, len, display, DOC_PARSE_RAW_SCALARS, NULL, &raw, reterr);
 	if (r < 0)
 		return r;
 	json_array_foreach(docs, i, doc) {
-		json_t *ann = json_object_get(json_object_get(doc, "metadata"), "annotations");
-		json_t *raw_ann = json_object_get(
-		        json_object_get(json_array_get(raw, i), "metadata"), "annotations");
-		const char *key;
-		json_t *v;
+		const json_t *raw_doc = json_array_get(raw, i);
 
-		if (!has_typed_annotations(doc) || !json_is_object(raw_ann))
+		if (!json_is_object(doc))
 			continue;
-		json_object_foreach(ann, key, v) {
-			json_t *text = json_object_get(raw_ann, key);
-
-			if (!json_is_string(v) && !json_is_object(v) && !json_is_array(v) &&
-			    json_is_string(text))
-				json_object_set(ann, key, text);
+		use_text(doc, raw_doc, "annotations", patch);
+		if (patch) {
+			use_text(doc, raw_doc, "labels", true);
+			drop_empty(doc, "annotations");
+			drop_empty(doc, "labels");
 		}
 	}
 	return 0;
@@ -173,27 +225,21 @@ static int append_doc(json_t *doc, const char *display, size_t index, struct res
 	return 0;
 }
 
-int resources_from_yaml(const char *data, size_t len, const char *display, struct resmap *m,
-                        struct error *reterr)
+int resources_from_yaml_full(const char *data, size_t len, const char *display, unsigned flags,
+                             struct resmap *m, struct error *reterr)
 {
 	json_auto_t *docs = NULL;
 	struct resmap local = RESMAP_INIT;
 	json_t *doc;
 	size_t i;
-	bool typed = false;
 	int r;
 
 	r = doc_parse_yaml(data, len, display, NULL, &docs, reterr);
 	if (r < 0)
 		return r;
-	json_array_foreach(docs, i, doc)
-		if (json_is_object(doc) && has_typed_annotations(doc))
-			typed = true;
-	if (typed) {
-		r = fix_annotation_text(docs, data, len, display, reterr);
-		if (r < 0)
-			return r;
-	}
+	r = fix_metadata_text(docs, data, len, display, flags, reterr);
+	if (r < 0)
+		return r;
 	json_array_foreach(docs, i, doc) {
 		if (is_nil_or_empty(doc))
 			continue;
@@ -206,4 +252,10 @@ int resources_from_yaml(const char *data, size_t len, const char *display, struc
 	r = resmap_append_all(m, &local, reterr);
 	resmap_release(&local);
 	return r;
+}
+
+int resources_from_yaml(const char *data, size_t len, const char *display, struct resmap *m,
+                        struct error *reterr)
+{
+	return resources_from_yaml_full(data, len, display, 0, m, reterr);
 }

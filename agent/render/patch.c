@@ -152,7 +152,6 @@ static int apply_sm_patch(struct resource *r, const struct resource *patch, stru
 	_cleanup_free_ char *name = xstrdup(resource_name(r));
 	_cleanup_free_ char *ns = xstrdup(resource_namespace(r));
 	_cleanup_free_ char *kind = xstrdup(resource_kind(r));
-	bool had_ns = json_object_get(json_object_get(r->obj, "metadata"), "namespace") != NULL;
 	int ret;
 
 	if (patch->allow_name_change || patch->allow_kind_change)
@@ -173,7 +172,7 @@ static int apply_sm_patch(struct resource *r, const struct resource *patch, stru
 	if (!patch->allow_name_change)
 		resource_set_name(r, name);
 	/* SetNamespace("") removes the field in kustomize */
-	if (had_ns || !isempty(ns))
+	if (!isempty(ns))
 		resource_set_namespace(r, ns);
 	else
 		json_object_del(json_object_get(r->obj, "metadata"), "namespace");
@@ -247,10 +246,10 @@ static int find_patch_target(struct resmap *m, const struct resource *patch, str
 }
 
 /* Parse patch text as strategic merge patches (objects with kind and name). */
-static int sm_patches_from_text(const char *text, size_t len, const char *display,
+static int sm_patches_from_text(const char *text, size_t len, const char *display, unsigned flags,
                                 struct resmap *ret, struct error *reterr)
 {
-	return resources_from_yaml(text, len, display, ret, reterr);
+	return resources_from_yaml_full(text, len, display, flags, ret, reterr);
 }
 
 /* A JSON 6902 patch: a JSON array, or YAML that converts to one. NULL when it is not. */
@@ -311,8 +310,9 @@ int patch_strategic_merge_all(struct build *b, struct kustomization *k, struct r
 		if (!entry)
 			continue;
 		/* an entry is inline YAML when it parses as objects, else a file */
-		if (resources_from_yaml(entry, strlen(entry), k->display, &inline_patches, NULL) >=
-		            0 &&
+		if (resources_from_yaml_full(entry, strlen(entry), k->display,
+		                             RESOURCES_PATCH_METADATA, &inline_patches,
+		                             NULL) >= 0 &&
 		    inline_patches.n > 0) {
 			r = resmap_append_all(&patches, &inline_patches, reterr);
 		} else {
@@ -326,7 +326,8 @@ int patch_strategic_merge_all(struct build *b, struct kustomization *k, struct r
 				                        error_message(reterr));
 				break;
 			}
-			r = sm_patches_from_text(data, len, display, &patches, reterr);
+			r = sm_patches_from_text(data, len, display, RESOURCES_PATCH_METADATA,
+			                         &patches, reterr);
 		}
 		resmap_release(&inline_patches);
 		if (r < 0)
@@ -399,6 +400,8 @@ static int apply_patch_entry(struct build *b, struct kustomization *k, struct re
 	const char *path = json_string_value(json_object_get(entry, "path"));
 	const char *inline_text = json_string_value(json_object_get(entry, "patch"));
 	const json_t *target = json_object_get(entry, "target");
+	/* with a target kustomize applies the patch through ResMap.ApplySmPatch */
+	unsigned sm_flags = target && !json_is_null(target) ? RESOURCES_PATCH_METADATA : 0;
 	const json_t *options = json_object_get(entry, "options");
 	_cleanup_free_ char *data = NULL, *display = NULL, *text = NULL;
 	struct resmap sm = RESMAP_INIT;
@@ -439,13 +442,14 @@ static int apply_patch_entry(struct build *b, struct kustomization *k, struct re
 	if (looks_like_list(text))
 		ops = json_patch_from_text(text, len);
 	if (!ops && !json6902_only)
-		is_sm = sm_patches_from_text(text, len, display, &sm, NULL) >= 0 && sm.n > 0;
+		is_sm = sm_patches_from_text(text, len, display, sm_flags, &sm, NULL) >= 0 &&
+		        sm.n > 0;
 	if (!ops && !is_sm) {
 		resmap_release(&sm);
 		ops = json_patch_from_text(text, len);
 	}
 	if (!is_sm && !ops) {
-		r = sm_patches_from_text(text, len, display, &sm, reterr);
+		r = sm_patches_from_text(text, len, display, sm_flags, &sm, reterr);
 		resmap_release(&sm);
 		if (r < 0 && !json6902_only)
 			return kustomization_error(k, entry, where, -EINVAL, reterr,

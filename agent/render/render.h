@@ -52,11 +52,13 @@ json_t *render_merge_patch(const json_t *target, const json_t *patch);
  * built-in Kubernetes types merge by their patch merge key (containers and env by name,
  * ports by containerPort, volumes by name, volumeMounts by mountPath, ...) or are replaced
  * as their patch strategy says, lists of unknown types (custom resources) are replaced;
- * directives $patch (merge, replace, delete), $setElementOrder/<field>, $retainKeys and
- * $deleteFromPrimitiveList/<field> where kustomize honours them.
+ * the directive $patch (merge, replace, delete) as kustomize v5.5 honours it. kustomize
+ * honours none of $setElementOrder/<field>, $retainKeys and $deleteFromPrimitiveList/<field>:
+ * they stay in the result as ordinary fields, as they do there.
  *
- * The type of *target is taken from its apiVersion and kind. *target is modified in place
- * (or replaced; the old reference is released then). Returns 0, or 1 when the patch deletes
+ * The patch gets the target's apiVersion; the caller puts back the kind, name and namespace
+ * it does not let the patch change. The type of *target is taken from its apiVersion and
+ * kind. *target is replaced (the old reference is released). Returns 0, or 1 when the patch deletes
  * the whole object ($patch: delete at its top), in which case *target is untouched.
  * Errors: -EINVAL for a malformed patch; reterr says where.
  */
