@@ -129,6 +129,21 @@ static int accumulate_directory(struct build *b, const struct kustomization *ref
 /* Set in the threads that build directories, which build their own subtrees serially. */
 static __thread bool in_worker;
 
+/* The number of online CPUs, asked once: sysconf() reads /sys every time. */
+static size_t online_cpus(void)
+{
+	static size_t cached; /* 0: not asked yet */
+	size_t n = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+
+	if (n == 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+		n = cpus > 0 ? (size_t)cpus : 1;
+		__atomic_store_n(&cached, n, __ATOMIC_RELAXED);
+	}
+	return n;
+}
+
 /* A directory entry of resources, built on its own (possibly in another thread). */
 struct dir_job {
 	struct build b; /* own roots list: the walk down records where it has been */
@@ -173,10 +188,8 @@ static void *dir_worker(void *userdata)
  */
 static void build_directories(struct dir_pool *pool)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t n_threads =
-	        pool->n >= 4 && !in_worker && cpus > 1 ? MIN((size_t)cpus, (size_t)8) : 1;
 	pthread_t threads[8];
+	size_t n_threads = pool->n >= 4 && !in_worker ? MIN(online_cpus(), ELEMENTSOF(threads)) : 1;
 	size_t started = 0;
 
 	for (size_t t = 1; t < n_threads; t++) {
@@ -579,13 +592,12 @@ static void *print_chunk(void *userdata)
 int render_print(const json_t *objects, struct strbuf *out, struct error *reterr)
 {
 	size_t n = json_array_size(objects), n_chunks = 1, started = 0;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	struct print_chunk chunks[8];
 	pthread_t threads[8];
 	int r = 0;
 
-	if (n >= 256 && cpus > 1)
-		n_chunks = MIN((size_t)cpus, ELEMENTSOF(chunks));
+	if (n >= 256)
+		n_chunks = MIN(online_cpus(), ELEMENTSOF(chunks));
 	for (size_t c = 0; c < n_chunks; c++) {
 		chunks[c] = (struct print_chunk){
 			.objects = objects,
