@@ -29,7 +29,9 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 
-PKGS := libgit2 libcurl yaml-0.1 jansson openssl libsystemd libmicrohttpd libxml-2.0
+PKGS := yaml-0.1 jansson libcrypto libsystemd
+# Libraries the program loads on first use (agent/core/dl.h): their headers, not linked.
+DL_PKGS := libgit2 libcurl libmicrohttpd libxml-2.0
 TEST_PKGS := cmocka
 
 NPROC := $(shell nproc 2>/dev/null || echo 2)
@@ -67,7 +69,7 @@ HARDENING_LD := -pie -Wl,-z,relro,-z,now
 # pkg-config results, computed once per build tree after scripts/deps.sh has run.
 -include $(BUILD)/config.mk
 
-CPPFLAGS := -D_GNU_SOURCE -Iagent -include agent/core/banned.h
+CPPFLAGS := -D_GNU_SOURCE -Iagent -include agent/core/banned.h $(DL_CPPFLAGS)
 CFLAGS := -std=gnu17 -pthread $(OPT) $(WARNINGS) $(HARDENING) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS := -pthread $(OPT_LD) $(HARDENING_LD) $(EXTRA_LDFLAGS)
 LDLIBS := $(PKG_LIBS)
@@ -99,8 +101,9 @@ $(BUILD)/config.mk: FORCE
 	@scripts/deps.sh
 	@mkdir -p $(BUILD)
 	@{ \
-		echo "PKG_CFLAGS := $$(pkg-config --cflags $(PKGS))"; \
+		echo "PKG_CFLAGS := $$(pkg-config --cflags $(PKGS) $(DL_PKGS))"; \
 		echo "PKG_LIBS := $$(pkg-config --libs $(PKGS))"; \
+		printf 'DL_CPPFLAGS := %s\n' "$$(scripts/sonames.sh $(DL_PKGS))"; \
 		echo "TEST_CFLAGS := $$(pkg-config --cflags $(TEST_PKGS))"; \
 		echo "TEST_LIBS := $$(pkg-config --libs $(TEST_PKGS))"; \
 		echo "LIBSYSTEMD_VERSION := $$(pkg-config --modversion libsystemd)"; \
