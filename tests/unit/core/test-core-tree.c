@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -126,6 +127,96 @@ static void test_core_tree_dir__reads_disk(void **state)
 	(void)!system(cmd);
 }
 
+/*
+ * What is at a path comes from one listing per directory: the answers must be those of
+ * stat(), through symbolic links, missing parents, files used as directories, and from
+ * several threads at once.
+ */
+struct stat_case {
+	const char *path;
+	enum tree_entry_type type;
+};
+
+static const struct stat_case stat_cases[] = {
+	{ "", TREE_ENTRY_DIR },
+	{ "a", TREE_ENTRY_DIR },
+	{ "a/f.yaml", TREE_ENTRY_FILE },
+	{ "a/g.yaml", TREE_ENTRY_MISSING },
+	{ "a/b", TREE_ENTRY_DIR },
+	{ "a/b/deep.yaml", TREE_ENTRY_FILE },
+	{ "a/link-to-file", TREE_ENTRY_FILE },
+	{ "a/link-to-dir", TREE_ENTRY_DIR },
+	{ "a/link-to-dir/deep.yaml", TREE_ENTRY_FILE },
+	{ "a/dangling", TREE_ENTRY_MISSING },
+	{ "a/f.yaml/x", TREE_ENTRY_MISSING },
+	{ "nope/x/y", TREE_ENTRY_MISSING },
+	{ "a/b/nope", TREE_ENTRY_MISSING },
+};
+
+struct stat_thread {
+	struct tree *t;
+	int failures;
+};
+
+static void *stat_all(void *userdata)
+{
+	struct stat_thread *st = userdata;
+
+	for (int round = 0; round < 50; round++)
+		for (size_t i = 0; i < sizeof(stat_cases) / sizeof(stat_cases[0]); i++) {
+			enum tree_entry_type type;
+			struct error e = ERROR_INIT;
+
+			if (tree_stat(st->t, stat_cases[i].path, &type, &e) < 0 ||
+			    type != stat_cases[i].type)
+				st->failures++;
+		}
+	return NULL;
+}
+
+static void test_core_tree_dir__stat_matches_disk(void **state)
+{
+	char dir[] = "/tmp/driftless-tree-XXXXXX";
+	_cleanup_free_ char *cmd = NULL;
+	_cleanup_(tree_freep) struct tree *t = NULL;
+	_cleanup_strv_free_ char **names = NULL;
+	struct stat_thread threads[4];
+	pthread_t ids[4];
+	struct error e = ERROR_INIT;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	cmd = xasprintf("cd '%s' && mkdir -p a/b && echo x >a/f.yaml && echo y >a/b/deep.yaml && "
+	                "ln -s f.yaml a/link-to-file && ln -s b a/link-to-dir && "
+	                "ln -s missing a/dangling",
+	                dir);
+	assert_int_equal(system(cmd), 0);
+
+	assert_int_equal(tree_dir_new(dir, &t, &e), 0);
+	for (size_t i = 0; i < 4; i++) {
+		threads[i] = (struct stat_thread){ .t = t };
+		assert_int_equal(pthread_create(&ids[i], NULL, stat_all, &threads[i]), 0);
+	}
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(ids[i], NULL), 0);
+		assert_int_equal(threads[i].failures, 0);
+	}
+	/* listings answer list_dir too, sorted */
+	assert_int_equal(tree_list_dir(t, "a", &names, &e), 0);
+	assert_int_equal(strv_length(names), 5);
+	assert_string_equal(names[0], "b");
+	assert_string_equal(names[1], "dangling");
+	assert_string_equal(names[4], "link-to-file");
+	strv_free(names);
+	names = NULL;
+	assert_int_equal(tree_list_dir(t, "a/nope", &names, &e), -ENOENT);
+	assert_non_null(strstr(e.message, "a/nope"));
+
+	free(cmd);
+	cmd = xasprintf("rm -rf '%s'", dir);
+	(void)!system(cmd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -133,6 +224,7 @@ int main(void)
 		cmocka_unit_test(test_core_tree_path_is_under__whole_components),
 		cmocka_unit_test(test_core_tree_mem__stat_read_list),
 		cmocka_unit_test(test_core_tree_dir__reads_disk),
+		cmocka_unit_test(test_core_tree_dir__stat_matches_disk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
