@@ -110,6 +110,35 @@ static bool starts_with_bom(const unsigned char *s, size_t len)
 	return len >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF;
 }
 
+/*
+ * The common case, decided without the per-character analysis: printable ASCII without
+ * spaces and without the characters that can start a YAML indicator ("#,[]{}&*!|>'\"%@`").
+ * Such a string is one line, needs no escaping and never folds; it may be written plain
+ * unless it starts with "---" or "...", is a lone "-", "?" or ":", or ends with ':'.
+ */
+static bool is_simple_ascii(const unsigned char *s, size_t len)
+{
+	static const char indicators[] = "#,[]{}&*!|>'\"%@`";
+
+	for (size_t i = 0; i < len; i++)
+		if (s[i] <= 0x20 || s[i] >= 0x7F ||
+		    memchr(indicators, s[i], sizeof(indicators) - 1))
+			return false;
+	return true;
+}
+
+static bool simple_ascii_plain_allowed(const unsigned char *s, size_t len)
+{
+	if (len == 0 || s[len - 1] == ':')
+		return false;
+	if (len == 1 && (s[0] == '-' || s[0] == '?'))
+		return false;
+	if (len >= 3 && ((s[0] == '-' && s[1] == '-' && s[2] == '-') ||
+	                 (s[0] == '.' && s[1] == '.' && s[2] == '.')))
+		return false;
+	return true;
+}
+
 /* --- output primitives --- */
 
 static void put(struct emitter *e, char c)
@@ -523,6 +552,17 @@ static void emit_scalar(struct emitter *e, const char *value, size_t len,
 	enum scalar_style style = requested;
 	int saved_indent = e->indent;
 
+	if (requested == STYLE_PLAIN && is_simple_ascii(s, len) &&
+	    simple_ascii_plain_allowed(s, len)) {
+		/* what write_plain_or_single() does for it, without looking at each byte */
+		if (!e->whitespace)
+			put(e, ' ');
+		strbuf_add(e->out, value, len);
+		e->column += (int)len;
+		e->whitespace = false;
+		e->indention = false;
+		return;
+	}
 	analyze_scalar(s, len, &a);
 	if (e->simple_key_context && a.multiline)
 		style = STYLE_DOUBLE_QUOTED;
@@ -620,6 +660,12 @@ static int emit_string(struct emitter *e, const char *s, size_t len)
 	enum scalar_style style;
 	int r;
 
+	if (is_simple_ascii((const unsigned char *)s, len)) {
+		/* nothing to refuse, fold or break: only the reading back decides */
+		emit_scalar(e, s, len,
+		            yaml_v2_plain_is_string(s, len) ? STYLE_PLAIN : STYLE_DOUBLE_QUOTED);
+		return 0;
+	}
 	r = check_printable_in_yaml(e, s, len);
 	if (r < 0)
 		return r;
@@ -773,6 +819,8 @@ static bool is_simple_key(const char *key, size_t len)
 
 	if (len > SIMPLE_KEY_MAX)
 		return false;
+	if (is_simple_ascii((const unsigned char *)key, len))
+		return true; /* one line */
 	analyze_scalar((const unsigned char *)key, len, &a);
 	return !a.multiline;
 }
@@ -874,9 +922,21 @@ static int emit_node(struct emitter *e, const json_t *node, bool mapping_context
 		return emit_array(e, node, mapping_context);
 	case JSON_STRING:
 		return emit_string(e, json_string_value(node), json_string_length(node));
-	case JSON_INTEGER:
-		strbuf_addf(&num, "%" JSON_INTEGER_FORMAT, json_integer_value(node));
-		break;
+	case JSON_INTEGER: {
+		json_int_t v = json_integer_value(node);
+		/* digits from the end; unsigned arithmetic covers the most negative value */
+		uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+		char buf[24], *p = buf + sizeof(buf);
+
+		do {
+			*--p = (char)('0' + u % 10);
+			u /= 10;
+		} while (u);
+		if (v < 0)
+			*--p = '-';
+		emit_scalar(e, p, (size_t)(buf + sizeof(buf) - p), STYLE_PLAIN);
+		return 0;
+	}
 	case JSON_REAL:
 		if (!isfinite(json_real_value(node)))
 			return error_set(e->reterr, -EDOM, "Cannot print a non-finite number");
