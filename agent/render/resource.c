@@ -36,55 +36,68 @@ void gvk_parse(const char *api_version, const char *kind, char *buf, size_t size
 	ret->kind = kind;
 }
 
-/* apiVersion/kind pairs that the Kubernetes schema kustomize embeds marks cluster-scoped. */
+/*
+ * kind/apiVersion pairs that the Kubernetes schema kustomize embeds marks cluster-scoped,
+ * sorted by kind (strcmp) for bsearch().
+ */
 static const char *const cluster_scoped[][2] = {
-	{ "admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration" },
-	{ "admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration" },
-	{ "admissionregistration.k8s.io/v1beta1", "MutatingWebhookConfiguration" },
-	{ "admissionregistration.k8s.io/v1beta1", "ValidatingWebhookConfiguration" },
-	{ "apiextensions.k8s.io/v1", "CustomResourceDefinition" },
-	{ "apiextensions.k8s.io/v1beta1", "CustomResourceDefinition" },
-	{ "apiregistration.k8s.io/v1", "APIService" },
-	{ "apiregistration.k8s.io/v1beta1", "APIService" },
-	{ "certificates.k8s.io/v1", "CertificateSigningRequest" },
-	{ "certificates.k8s.io/v1beta1", "CertificateSigningRequest" },
-	{ "flowcontrol.apiserver.k8s.io/v1beta1", "FlowSchema" },
-	{ "flowcontrol.apiserver.k8s.io/v1beta1", "PriorityLevelConfiguration" },
-	{ "networking.k8s.io/v1", "IngressClass" },
-	{ "networking.k8s.io/v1beta1", "IngressClass" },
-	{ "node.k8s.io/v1", "RuntimeClass" },
-	{ "node.k8s.io/v1beta1", "RuntimeClass" },
-	{ "policy/v1beta1", "PodSecurityPolicy" },
-	{ "rbac.authorization.k8s.io/v1", "ClusterRole" },
-	{ "rbac.authorization.k8s.io/v1", "ClusterRoleBinding" },
-	{ "rbac.authorization.k8s.io/v1beta1", "ClusterRole" },
-	{ "rbac.authorization.k8s.io/v1beta1", "ClusterRoleBinding" },
-	{ "scheduling.k8s.io/v1", "PriorityClass" },
-	{ "scheduling.k8s.io/v1beta1", "PriorityClass" },
-	{ "storage.k8s.io/v1", "CSIDriver" },
-	{ "storage.k8s.io/v1", "CSINode" },
-	{ "storage.k8s.io/v1", "StorageClass" },
-	{ "storage.k8s.io/v1", "VolumeAttachment" },
-	{ "storage.k8s.io/v1beta1", "CSIDriver" },
-	{ "storage.k8s.io/v1beta1", "CSINode" },
-	{ "storage.k8s.io/v1beta1", "StorageClass" },
-	{ "storage.k8s.io/v1beta1", "VolumeAttachment" },
-	{ "v1", "ComponentStatus" },
-	{ "v1", "Namespace" },
-	{ "v1", "Node" },
-	{ "v1", "NodeProxyOptions" },
-	{ "v1", "PersistentVolume" },
+	{ "APIService", "apiregistration.k8s.io/v1" },
+	{ "APIService", "apiregistration.k8s.io/v1beta1" },
+	{ "CSIDriver", "storage.k8s.io/v1" },
+	{ "CSIDriver", "storage.k8s.io/v1beta1" },
+	{ "CSINode", "storage.k8s.io/v1" },
+	{ "CSINode", "storage.k8s.io/v1beta1" },
+	{ "CertificateSigningRequest", "certificates.k8s.io/v1" },
+	{ "CertificateSigningRequest", "certificates.k8s.io/v1beta1" },
+	{ "ClusterRole", "rbac.authorization.k8s.io/v1" },
+	{ "ClusterRole", "rbac.authorization.k8s.io/v1beta1" },
+	{ "ClusterRoleBinding", "rbac.authorization.k8s.io/v1" },
+	{ "ClusterRoleBinding", "rbac.authorization.k8s.io/v1beta1" },
+	{ "ComponentStatus", "v1" },
+	{ "CustomResourceDefinition", "apiextensions.k8s.io/v1" },
+	{ "CustomResourceDefinition", "apiextensions.k8s.io/v1beta1" },
+	{ "FlowSchema", "flowcontrol.apiserver.k8s.io/v1beta1" },
+	{ "IngressClass", "networking.k8s.io/v1" },
+	{ "IngressClass", "networking.k8s.io/v1beta1" },
+	{ "MutatingWebhookConfiguration", "admissionregistration.k8s.io/v1" },
+	{ "MutatingWebhookConfiguration", "admissionregistration.k8s.io/v1beta1" },
+	{ "Namespace", "v1" },
+	{ "Node", "v1" },
+	{ "NodeProxyOptions", "v1" },
+	{ "PersistentVolume", "v1" },
+	{ "PodSecurityPolicy", "policy/v1beta1" },
+	{ "PriorityClass", "scheduling.k8s.io/v1" },
+	{ "PriorityClass", "scheduling.k8s.io/v1beta1" },
+	{ "PriorityLevelConfiguration", "flowcontrol.apiserver.k8s.io/v1beta1" },
+	{ "RuntimeClass", "node.k8s.io/v1" },
+	{ "RuntimeClass", "node.k8s.io/v1beta1" },
+	{ "StorageClass", "storage.k8s.io/v1" },
+	{ "StorageClass", "storage.k8s.io/v1beta1" },
+	{ "ValidatingWebhookConfiguration", "admissionregistration.k8s.io/v1" },
+	{ "ValidatingWebhookConfiguration", "admissionregistration.k8s.io/v1beta1" },
+	{ "VolumeAttachment", "storage.k8s.io/v1" },
+	{ "VolumeAttachment", "storage.k8s.io/v1beta1" },
 };
+
+static int compare_kind(const void *key, const void *entry)
+{
+	return strcmp(key, ((const char *const *)entry)[0]);
+}
 
 bool gvk_is_cluster_scoped(const struct gvk *gvk)
 {
+	const char *const(*e)[2] = bsearch(gvk->kind, cluster_scoped, ELEMENTSOF(cluster_scoped),
+	                                   sizeof(cluster_scoped[0]), compare_kind);
 	size_t glen = strlen(gvk->group);
 
-	for (size_t i = 0; i < ELEMENTSOF(cluster_scoped); i++) {
-		const char *av = cluster_scoped[i][0];
+	if (!e)
+		return false;
+	/* the first entry of the kind */
+	while (e > cluster_scoped && streq(e[-1][0], gvk->kind))
+		e--;
+	for (; e < cluster_scoped + ELEMENTSOF(cluster_scoped) && streq((*e)[0], gvk->kind); e++) {
+		const char *av = (*e)[1];
 
-		if (!streq(gvk->kind, cluster_scoped[i][1]))
-			continue;
 		if (glen == 0 ? streq(av, gvk->version) :
 		                strncmp(av, gvk->group, glen) == 0 && av[glen] == '/' &&
 		                        streq(av + glen + 1, gvk->version))
