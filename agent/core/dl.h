@@ -3,8 +3,8 @@
  * Libraries loaded on first use.
  *
  * libcurl, libgit2, libmicrohttpd and libxml2 pull in some fifty shared objects (GnuTLS,
- * Kerberos, LDAP, ICU, ...) whose relocation costs a few milliseconds at every start, while
- * `driftless render` needs none of them. The module that owns such a library does not link
+ * Kerberos, LDAP, ICU, ...) whose relocation costs a few milliseconds at every start, and
+ * libcrypto half a millisecond more, while `driftless render` needs none of them. The module that owns such a library does not link
  * it: it lists the functions it calls in one file (http/curl-dl.c, source/git2-dl.c, ...),
  * which defines each of them under its own name as a wrapper that loads the library on the
  * first call and jumps to it. Callers include the library's header and call it as usual.

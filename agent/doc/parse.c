@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 #include <yaml.h>
 
 #include "core/alloc.h"
+#include "core/base64.h"
 #include "core/error.h"
 #include "core/strbuf.h"
 #include "doc/internal.h"
@@ -142,32 +142,22 @@ static int resolve_alias(struct parser *p, const yaml_event_t *event, json_t **r
 	return fail_at(p, &event->start_mark, "unknown anchor '%s' referenced", name);
 }
 
-static int base64_decode(struct parser *p, const yaml_event_t *event, json_t **ret)
+static int decode_binary(struct parser *p, const yaml_event_t *event, json_t **ret)
 {
 	const char *in = (const char *)event->data.scalar.value;
 	size_t len = event->data.scalar.length, n = 0;
 	_cleanup_free_ char *clean = xmalloc(len + 1);
-	_cleanup_free_ unsigned char *out = NULL;
-	int k;
+	struct strbuf out = STRBUF_INIT;
 
 	/* yaml allows line breaks and spaces inside the base64 text */
 	for (size_t i = 0; i < len; i++)
 		if (!strchr(" \t\r\n", in[i]))
 			clean[n++] = in[i];
-	if (n % 4)
+	if (base64_decode(clean, n, &out) < 0)
 		return fail_at(p, &event->start_mark,
 		               "!!binary value contains invalid base64 data");
-	out = xmalloc(n / 4 * 3 + 1);
-	k = EVP_DecodeBlock(out, (const unsigned char *)clean, (int)n);
-	if (k < 0)
-		return fail_at(p, &event->start_mark,
-		               "!!binary value contains invalid base64 data");
-	/* EVP_DecodeBlock counts padding as data */
-	if (n && clean[n - 1] == '=')
-		k--;
-	if (n > 1 && clean[n - 2] == '=')
-		k--;
-	*ret = json_stringn((const char *)out, (size_t)k);
+	*ret = json_stringn(out.buf, out.len);
+	strbuf_release(&out);
 	if (!*ret)
 		return fail_at(p, &event->start_mark, "!!binary value is not valid UTF-8 text");
 	return 0;
@@ -209,7 +199,7 @@ static int parse_scalar(struct parser *p, const yaml_event_t *event, json_t **re
 		const char *t = tag + strlen(TAG_PREFIX);
 
 		if (streq(t, "binary"))
-			return base64_decode(p, event, ret);
+			return decode_binary(p, event, ret);
 		if (streq(t, "str")) {
 			v.kind = SCALAR_STR;
 		} else {

@@ -8,16 +8,17 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
-#include <openssl/sha.h>
 
 #include "core/alloc.h"
+#include "core/base64.h"
 #include "core/error.h"
+#include "core/sha256.h"
 #include "core/strbuf.h"
 #include "core/strv.h"
 #include "render/internal.h"
@@ -231,19 +232,18 @@ static int load_pairs(struct build *b, struct kustomization *k, const json_t *ar
  * Base64 as kustomize writes generated values: in lines of 70 characters, each ending in a
  * newline, once the text is 70 characters or longer.
  */
-static char *base64_encode(const char *data, size_t len)
+static char *base64_lines(const char *data, size_t len)
 {
-	size_t enc_len = 4 * ((len + 2) / 3);
-	_cleanup_free_ char *flat = xmalloc(enc_len + 1);
-	struct strbuf out = STRBUF_INIT;
+	struct strbuf flat = STRBUF_INIT, out = STRBUF_INIT;
 
-	EVP_EncodeBlock((unsigned char *)flat, (const unsigned char *)data, (int)len);
-	if (enc_len < 70)
-		return TAKE_PTR(flat);
-	for (size_t i = 0; i < enc_len; i += 70) {
-		strbuf_add(&out, flat + i, MIN((size_t)70, enc_len - i));
+	base64_encode(data, len, &flat);
+	if (flat.len < 70)
+		return strbuf_detach(&flat, NULL);
+	for (size_t i = 0; i < flat.len; i += 70) {
+		strbuf_add(&out, flat.buf + i, MIN((size_t)70, flat.len - i));
 		strbuf_addch(&out, '\n');
 	}
+	strbuf_release(&flat);
 	return strbuf_detach(&out, NULL);
 }
 
@@ -327,7 +327,7 @@ static int generate_one(struct build *b, struct kustomization *k, const json_t *
 			goto fail;
 		}
 		if (secret) {
-			_cleanup_free_ char *enc = base64_encode(p->value, p->value_len);
+			_cleanup_free_ char *enc = base64_lines(p->value, p->value_len);
 
 			if (!data)
 				data = json_object();
@@ -337,7 +337,7 @@ static int generate_one(struct build *b, struct kustomization *k, const json_t *
 				data = json_object();
 			json_object_set_new(data, p->key, json_stringn(p->value, p->value_len));
 		} else {
-			_cleanup_free_ char *enc = base64_encode(p->value, p->value_len);
+			_cleanup_free_ char *enc = base64_lines(p->value, p->value_len);
 
 			if (!binary)
 				binary = json_object();
@@ -688,10 +688,10 @@ static void hash_field(struct strbuf *out, const json_t *v)
 
 static void hash_encode(const struct strbuf *json, char ret[11])
 {
-	unsigned char digest[SHA256_DIGEST_LENGTH];
+	uint8_t digest[SHA256_DIGEST_SIZE];
 	static const char hex[] = "0123456789abcdef";
 
-	SHA256((const unsigned char *)json->buf, json->len, digest);
+	sha256(json->buf, json->len, digest);
 	for (int i = 0; i < 10; i++) {
 		unsigned char nibble =
 		        (unsigned char)((i % 2) ? digest[i / 2] & 0xF : digest[i / 2] >> 4);

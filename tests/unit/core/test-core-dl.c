@@ -91,6 +91,7 @@ static void test_core_dl__product_libraries_load(void **state)
 
 	(void)state;
 	assert_int_equal(http_load_library(&e), 0);
+	assert_int_equal(http_load_crypto_library(&e), 0);
 	assert_int_equal(source_load_library(&e), 0);
 }
 
