@@ -29,9 +29,9 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 
-PKGS := yaml-0.1 jansson libsystemd
+PKGS := yaml-0.1 jansson
 # Libraries the program loads on first use (agent/core/dl.h): their headers, not linked.
-DL_PKGS := libgit2 libcurl libcrypto libmicrohttpd libxml-2.0
+DL_PKGS := libgit2 libcurl libcrypto libmicrohttpd libxml-2.0 libsystemd
 TEST_PKGS := cmocka
 
 NPROC := $(shell nproc 2>/dev/null || echo 2)

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+/* our fields carry the caller's CODE_FILE/LINE/FUNC; the header's macro would add log.c's */
+#define SD_JOURNAL_SUPPRESS_LOCATION 1
 #include <systemd/sd-journal.h>
 
 #include "core/alloc.h"

@@ -88,5 +88,12 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 #define log_struct(level, error, fields_and_count, ...) \
 	log_internal(level, error, __FILE__, __LINE__, __func__, fields_and_count, __VA_ARGS__)
 
+/*
+ * Load libsystemd, which logging to the journal uses and which is loaded on first use
+ * (core/dl.h). A daemon calls it at start.
+ */
+struct error;
+int log_load_library(struct error *reterr);
+
 /* The libsystemd this program was built against, for `driftless version`. */
 const char *log_libsystemd_version(void);
