@@ -134,7 +134,7 @@ static int resolve_alias(struct parser *p, const yaml_event_t *event, json_t **r
 			               "aliases expand to more than %u nodes", DOC_ALIAS_NODES_MAX);
 		p->alias_nodes += p->anchors[i].n_nodes;
 		/* a copy: later edits through one path must not show through the other */
-		*ret = json_deep_copy(p->anchors[i].node);
+		*ret = doc_copy(p->anchors[i].node);
 		if (!*ret)
 			return fail_at(p, &event->start_mark, "out of memory");
 		return 0;

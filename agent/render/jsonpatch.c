@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "core/macro.h"
 #include "core/strbuf.h"
+#include "doc/doc.h"
 
 /*
  * JSON Patch as gopkg.in/evanphx/json-patch.v4 v4.12.0 applies it, the library behind
@@ -275,7 +276,7 @@ static int child_remove(const struct op_ctx *c, json_t *parent, const char *key)
 /* A copy of an operation's "value"; absent means null. NULL only when out of memory. */
 static json_t *value_copy(const json_t *value)
 {
-	return value ? json_deep_copy(value) : json_null();
+	return value ? doc_copy(value) : json_null();
 }
 
 static int op_add(const struct op_ctx *c, json_t *root, const json_t *op)
@@ -316,7 +317,7 @@ static int op_replace(const struct op_ctx *c, json_t **root, const json_t *op)
 		/* Any other value leaves the document as it is. */
 		if (!json_is_object(value) && !json_is_array(value))
 			return 0;
-		copy = json_deep_copy(value);
+		copy = doc_copy(value);
 		if (!copy)
 			return op_fail_nomem(c);
 		json_decref(*root);
@@ -660,7 +661,7 @@ int render_json_patch(json_t **doc, const json_t *ops, struct error *reterr)
 		return error_set(reterr, -EINVAL,
 		                 "a JSON patch applies to an object or an array only");
 
-	work = json_deep_copy(*doc);
+	work = doc_copy(*doc);
 	if (!work)
 		return error_set(reterr, -ENOMEM, "out of memory");
 	json_array_foreach(ops, i, op) {
@@ -684,7 +685,7 @@ static json_t *merge_patch(json_t *target, const json_t *patch)
 
 	if (!json_is_object(patch)) {
 		json_decref(target);
-		return json_or_die(json_deep_copy(patch));
+		return json_or_die(doc_copy(patch));
 	}
 	if (!json_is_object(target)) {
 		json_decref(target);
@@ -707,6 +708,6 @@ json_t *render_merge_patch(const json_t *target, const json_t *patch)
 	assert(patch);
 
 	if (!json_is_object(patch))
-		return json_or_die(json_deep_copy(patch));
-	return merge_patch(target ? json_or_die(json_deep_copy(target)) : NULL, patch);
+		return json_or_die(doc_copy(patch));
+	return merge_patch(target ? json_or_die(doc_copy(target)) : NULL, patch);
 }

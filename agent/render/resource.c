@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "core/strbuf.h"
 #include "core/strv.h"
+#include "doc/doc.h"
 #include "render/internal.h"
 
 /* --- identities --- */
@@ -182,7 +183,7 @@ static char **strv_copy(char *const *l)
 
 struct resource *resource_copy(const struct resource *r)
 {
-	struct resource *c = resource_new(json_deep_copy(r->obj), r->origin);
+	struct resource *c = resource_new(doc_copy(r->obj), r->origin);
 
 	c->prev_names = strv_copy(r->prev_names);
 	c->prev_namespaces = strv_copy(r->prev_namespaces);

@@ -43,6 +43,7 @@
 #include "core/macro.h"
 #include "core/strbuf.h"
 #include "core/strv.h"
+#include "doc/doc.h"
 #include "render/internal.h"
 
 #define NO_SCHEMA      (-1)
@@ -1167,15 +1168,15 @@ int render_strategic_merge(json_t **target, const json_t *patch, struct error *r
 		return error_set(reterr, -EINVAL,
 		                 "strategic merge patch: the patch is not a mapping");
 
-	dest = json_deep_copy(*target);
-	origin = json_deep_copy(patch);
+	dest = doc_copy(*target);
+	origin = doc_copy(patch);
 	if (!dest || !origin)
 		alloc_die(0);
 
 	/* kustomize gives the patch the apiVersion of the object it patches */
 	api_version = json_object_get(*target, "apiVersion");
 	if (json_is_string(api_version) && json_string_length(api_version) > 0)
-		set_field(origin, "apiVersion", json_deep_copy(api_version), false);
+		set_field(origin, "apiVersion", doc_copy(api_version), false);
 
 	r = walk(&s, dest, origin, NO_SCHEMA, 0, &result, &keep);
 	strbuf_release(&s.path);
@@ -1189,7 +1190,7 @@ int render_strategic_merge(json_t **target, const json_t *patch, struct error *r
 	 * back the patch instead, changes nothing. The caller puts back the kind, name and
 	 * namespace it does not let the patch change.
 	 */
-	out = json_deep_copy(dest); /* no node shared with the patch */
+	out = doc_copy(dest); /* no node shared with the patch */
 	if (!out)
 		alloc_die(0);
 	json_decref(*target);
