@@ -1,6 +1,7 @@
 #include "core/alloc.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,29 @@ char *xvasprintf(const char *fmt, va_list ap)
 	if (vasprintf(&s, fmt, ap) < 0)
 		alloc_die(strlen(fmt));
 	return s;
+}
+
+char *xstrjoin(const char *first, ...)
+{
+	va_list ap;
+	size_t len = 0;
+	char *out, *p;
+
+	va_start(ap, first);
+	for (const char *s = first; s; s = va_arg(ap, const char *))
+		len += strlen(s);
+	va_end(ap);
+	p = out = xmalloc(len + 1);
+	va_start(ap, first);
+	for (const char *s = first; s; s = va_arg(ap, const char *)) {
+		size_t n = strlen(s);
+
+		memcpy(p, s, n);
+		p += n;
+	}
+	va_end(ap);
+	*p = '\0';
+	return out;
 }
 
 char *xasprintf(const char *fmt, ...)

@@ -23,6 +23,8 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 void *xmemdup(const void *p, size_t len);
 char *xasprintf(const char *fmt, ...) _printf_(1, 2);
+/* The concatenation of the strings given, up to a NULL: cheaper than xasprintf("%s%s"). */
+char *xstrjoin(const char *first, ...) __attribute__((sentinel));
 char *xvasprintf(const char *fmt, va_list ap) _printf_(1, 0);
 
 /* Wipe len bytes at p, then free it. Accepts NULL. Returns NULL. */

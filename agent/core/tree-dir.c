@@ -52,8 +52,8 @@ static char *full_path(const struct tree_dir *d, const char *path)
 	if (isempty(path))
 		return xstrdup(d->root);
 	if (streq(d->root, "/"))
-		return xasprintf("/%s", path);
-	return xasprintf("%s/%s", d->root, path);
+		return xstrjoin("/", path, NULL);
+	return xstrjoin(d->root, "/", path, NULL);
 }
 
 static uint64_t hash_string(const char *s)

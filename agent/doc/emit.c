@@ -118,12 +118,19 @@ static bool starts_with_bom(const unsigned char *s, size_t len)
  */
 static bool is_simple_ascii(const unsigned char *s, size_t len)
 {
-	static const char indicators[] = "#,[]{}&*!|>'\"%@`";
+	/*
+	 * One bit per byte value 0x00-0x7f: set for 0x21-0x7e but the indicators above
+	 * (generated: lo = bits 0x21-0x3f, hi = bits 0x40-0x7e, indicators cleared).
+	 */
+	static const uint64_t simple_lo = UINT64_C(0xbfffeb1000000000);
+	static const uint64_t simple_hi = UINT64_C(0x47fffffed7fffffe);
 
-	for (size_t i = 0; i < len; i++)
-		if (s[i] <= 0x20 || s[i] >= 0x7F ||
-		    memchr(indicators, s[i], sizeof(indicators) - 1))
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = s[i];
+
+		if (c >= 0x80 || !((c < 64 ? simple_lo >> c : simple_hi >> (c - 64)) & 1))
 			return false;
+	}
 	return true;
 }
 

@@ -264,7 +264,7 @@ static int check_object(struct validator *v, const struct field *fields, json_t 
 	json_object_foreach(obj, key, value) {
 		const struct field *f = fields;
 		_cleanup_free_ char *sub =
-		        isempty(path) ? xstrdup(key) : xasprintf("%s.%s", path, key);
+		        isempty(path) ? xstrdup(key) : xstrjoin(path, ".", key, NULL);
 
 		while (f->name && !streq(f->name, key))
 			f++;
@@ -336,7 +336,7 @@ static int check_value(struct validator *v, const struct field *f, json_t *value
 			                  json_is_boolean(item) || json_is_null(item);
 
 			if (!ok) {
-				_cleanup_free_ char *sub = xasprintf("%s.%s", path, key);
+				_cleanup_free_ char *sub = xstrjoin(path, ".", key, NULL);
 
 				return fail(v, item, sub, "expected a %s, found %s",
 				            f->type == T_STRING_MAP ? "string" : "boolean",

@@ -405,8 +405,8 @@ static char *id_key(const struct resource *r)
 	struct resid id;
 
 	resource_id(r, buf, sizeof(buf), &id);
-	return xasprintf("%s\x1f%s\x1f%s\x1f%s\x1f%s", id.gvk.group, id.gvk.version, id.gvk.kind,
-	                 id.name, effective_namespace(&id));
+	return xstrjoin(id.gvk.group, "\x1f", id.gvk.version, "\x1f", id.gvk.kind, "\x1f",
+	                id.name ? id.name : "", "\x1f", effective_namespace(&id), NULL);
 }
 
 int resmap_append_all(struct resmap *m, struct resmap *other, struct error *reterr)

@@ -769,7 +769,9 @@ static int walk_map(struct smp *s, json_t *dest, json_t *origin, int schema, uns
 
 		if (!dv && !ov)
 			continue;
-		strbuf_addf(&s->path, "%s%s", s->path.len ? "." : "", keys[i]);
+		if (s->path.len)
+			strbuf_addch(&s->path, '.');
+		strbuf_addstr(&s->path, keys[i]);
 		/* hold the sources: the walk may replace them in their maps */
 		json_incref(dv);
 		json_incref(ov);
@@ -1034,9 +1036,14 @@ static int merge_elements(struct smp *s, struct tuples *tuples, char *const *key
 		oe = origin ? element_find(origin, mkeys, mvalues) : NULL;
 
 		strbuf_addch(&s->path, '[');
-		for (size_t i = 0; mkeys && mkeys[i]; i++)
-			strbuf_addf(&s->path, "%s%s=%s", i ? "," : "", mkeys[i],
-			            mvalues && i < strv_length(mvalues) ? mvalues[i] : "");
+		for (size_t i = 0; mkeys && mkeys[i]; i++) {
+			if (i)
+				strbuf_addch(&s->path, ',');
+			strbuf_addstr(&s->path, mkeys[i]);
+			strbuf_addch(&s->path, '=');
+			strbuf_addstr(&s->path,
+			              mvalues && i < strv_length(mvalues) ? mvalues[i] : "");
+		}
 		strbuf_addch(&s->path, ']');
 		json_incref(de);
 		json_incref(oe);
