@@ -29,7 +29,8 @@ struct selector {
 	const char *name, *ns; /* borrowed from the kustomization; NULL when not given */
 	const char *label_selector, *annotation_selector;
 	regex_t name_re, ns_re;
-	bool has_name, has_ns;
+	bool has_name, has_ns;           /* a pattern was given */
+	bool name_compiled, ns_compiled; /* and it needed regcomp() */
 };
 
 static const char *target_string(const json_t *target, const char *field)
@@ -37,21 +38,28 @@ static const char *target_string(const json_t *target, const char *field)
 	return json_string_value(json_object_get(target, field));
 }
 
-/* regcomp() of ^(pattern)$; *ret_has is false when pattern is empty (matches all). */
+/*
+ * regcomp() of ^(pattern)$; *ret_has is false when pattern is empty (matches all). A plain
+ * name is matched without a regex (name_matches()), so it is not compiled.
+ */
 static int compile_anchored(const char *field, const char *pattern, regex_t *re, bool *ret_has,
-                            struct error *reterr)
+                            bool *ret_compiled, struct error *reterr)
 {
 	_cleanup_free_ char *anchored = NULL;
 
 	*ret_has = false;
+	*ret_compiled = false;
 	if (isempty(pattern))
+		return 0;
+	*ret_has = true;
+	if (simple_pattern_match(pattern, "", false, NULL) >= 0)
 		return 0;
 	anchored = xasprintf("^(%s)$", pattern);
 	if (regcomp(re, anchored, REG_EXTENDED | REG_NOSUB) != 0)
 		return error_set(reterr, -EINVAL,
 		                 "target.%s: '%s' is not a valid regular expression", field,
 		                 pattern);
-	*ret_has = true;
+	*ret_compiled = true;
 	return 0;
 }
 
@@ -72,9 +80,10 @@ static int selector_init(struct selector *s, const json_t *target, struct error 
 		.label_selector = target_string(target, "labelSelector"),
 		.annotation_selector = target_string(target, "annotationSelector"),
 	};
-	r = compile_anchored("name", s->name, &s->name_re, &s->has_name, reterr);
+	r = compile_anchored("name", s->name, &s->name_re, &s->has_name, &s->name_compiled, reterr);
 	if (r >= 0)
-		r = compile_anchored("namespace", s->ns, &s->ns_re, &s->has_ns, reterr);
+		r = compile_anchored("namespace", s->ns, &s->ns_re, &s->has_ns, &s->ns_compiled,
+		                     reterr);
 	if (r < 0)
 		selector_release(s);
 	return r;
@@ -82,9 +91,9 @@ static int selector_init(struct selector *s, const json_t *target, struct error 
 
 static void selector_release(struct selector *s)
 {
-	if (s->has_name)
+	if (s->name_compiled)
 		regfree(&s->name_re);
-	if (s->has_ns)
+	if (s->ns_compiled)
 		regfree(&s->ns_re);
 }
 

@@ -368,6 +368,7 @@ struct image_update {
 	const char *digest;
 	const char *tag_suffix;
 	regex_t re;
+	bool compiled; /* re is only needed when the name is not plain (image_matches()) */
 };
 
 /* kustomize's image.Split: name, tag and digest of an image reference. */
@@ -536,7 +537,8 @@ static int transform_images(struct kustomization *k, struct resmap *m, struct er
 			        xasprintf("^%s(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?$",
 			                  u.name ? u.name : "");
 
-			if (regcomp(&u.re, pattern, REG_EXTENDED | REG_NOSUB) != 0) {
+			u.compiled = simple_pattern_match(u.name ? u.name : "", "", true, NULL) < 0;
+			if (u.compiled && regcomp(&u.re, pattern, REG_EXTENDED | REG_NOSUB) != 0) {
 				_cleanup_free_ char *where =
 				        xasprintf("%s[%zu].name", fields[f], i);
 
@@ -556,7 +558,8 @@ static int transform_images(struct kustomization *k, struct resmap *m, struct er
 					                     fieldspecs_images.n, JSON_NULL,
 					                     update_image_value, &u, reterr);
 			}
-			regfree(&u.re);
+			if (u.compiled)
+				regfree(&u.re);
 			if (r < 0)
 				return r;
 		}
