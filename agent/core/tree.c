@@ -52,30 +52,37 @@ char *tree_display(struct tree *t, const char *path)
 
 int tree_path_join(const char *base, const char *rel, char **ret)
 {
-	_cleanup_strv_free_ char **parts = NULL;
-	_cleanup_strv_free_ char **base_parts = NULL;
-	_cleanup_strv_free_ char **rel_parts = NULL;
-	size_t n = 0;
+	/* components appended one by one; ".." takes the last one back off */
+	char *out = xmalloc(strlen(base) + strlen(rel) + 2);
+	size_t len = 0;
 
-	if (rel[0] != '/')
-		base_parts = strv_split(base, "/");
-	rel_parts = strv_split(rel, "/");
-	parts = xcalloc(strv_length(base_parts) + strv_length(rel_parts) + 1, sizeof(char *));
 	for (int pass = 0; pass < 2; pass++) {
-		strv_foreach(p, pass == 0 ? base_parts : rel_parts) {
-			if (streq(p, "."))
-				continue;
-			if (streq(p, "..")) {
-				if (n == 0)
+		const char *p = pass == 1 ? rel : rel[0] == '/' ? "" : base;
+
+		while (*p) {
+			const char *end = strchrnul(p, '/');
+			size_t n = (size_t)(end - p);
+
+			if (n == 2 && p[0] == '.' && p[1] == '.') {
+				if (len == 0) {
+					free(out);
 					return -EACCES;
-				free(parts[--n]);
-				parts[n] = NULL;
-				continue;
+				}
+				while (len > 0 && out[len - 1] != '/')
+					len--;
+				if (len > 0)
+					len--; /* the separator before it */
+			} else if (n > 0 && !(n == 1 && p[0] == '.')) {
+				if (len > 0)
+					out[len++] = '/';
+				memcpy(out + len, p, n);
+				len += n;
 			}
-			parts[n++] = xstrdup(p);
+			p = *end ? end + 1 : end;
 		}
 	}
-	*ret = strv_join(parts, "/");
+	out[len] = '\0';
+	*ret = out;
 	return 0;
 }
 

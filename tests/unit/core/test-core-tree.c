@@ -32,6 +32,12 @@ static void test_core_tree_path_join__normalises(void **state)
 		{ "a", "/etc/passwd", "etc/passwd", 0 },
 		{ "", ".", "", 0 },
 		{ "", "..", NULL, -EACCES },
+		{ "a/b", "..", "a", 0 },
+		{ "a", "..", "", 0 },
+		{ "a", "b/../../..", NULL, -EACCES },
+		{ "", "./a/./b/", "a/b", 0 },
+		{ "x/yy/zzz", "../../w//v/..", "x/w", 0 },
+		{ "a/b", "/", "", 0 },
 	};
 
 	(void)state;
