@@ -18,6 +18,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/parallel.h"
 #include "core/strbuf.h"
 #include "core/strv.h"
 #include "core/tree.h"
@@ -129,21 +130,6 @@ static int accumulate_directory(struct build *b, const struct kustomization *ref
 /* Set in the threads that build directories, which build their own subtrees serially. */
 static __thread bool in_worker;
 
-/* The number of online CPUs, asked once: sysconf() reads /sys every time. */
-static size_t online_cpus(void)
-{
-	static size_t cached; /* 0: not asked yet */
-	size_t n = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-
-	if (n == 0) {
-		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-
-		n = cpus > 0 ? (size_t)cpus : 1;
-		__atomic_store_n(&cached, n, __ATOMIC_RELAXED);
-	}
-	return n;
-}
-
 /* A directory entry of resources, built on its own (possibly in another thread). */
 struct dir_job {
 	struct build b; /* own roots list: the walk down records where it has been */
@@ -189,7 +175,7 @@ static void *dir_worker(void *userdata)
 static void build_directories(struct dir_pool *pool)
 {
 	pthread_t threads[8];
-	size_t n_threads = pool->n >= 4 && !in_worker ? MIN(online_cpus(), ELEMENTSOF(threads)) : 1;
+	size_t n_threads = pool->n >= 4 && !in_worker ? MIN(cpu_count(), ELEMENTSOF(threads)) : 1;
 	size_t started = 0;
 
 	for (size_t t = 1; t < n_threads; t++) {
@@ -567,66 +553,46 @@ int render_kustomization(struct tree *tree, const char *dir, json_t **ret_object
 	return 0;
 }
 
-struct print_chunk {
+size_t render_ranges(size_t n)
+{
+	/* a build thread builds its own subtree serially; small lists are not worth threads */
+	return n >= 256 && !in_worker ? cpu_count() : 1;
+}
+
+struct print_ctx {
 	const json_t *objects;
-	size_t first, end;
-	struct strbuf out;
-	struct error err;
-	int r;
+	struct strbuf out[PARALLEL_MAX_RANGES];
 };
 
-static void *print_chunk(void *userdata)
+static int print_range(void *userdata, size_t chunk, size_t first, size_t end, struct error *reterr)
 {
-	struct print_chunk *c = userdata;
+	struct print_ctx *p = userdata;
+	int r;
 
-	c->r = 0;
-	for (size_t i = c->first; i < c->end && c->r >= 0; i++) {
+	for (size_t i = first; i < end; i++) {
 		if (i)
-			strbuf_addstr(&c->out, "---\n");
-		c->r = doc_emit_yaml(json_array_get(c->objects, i), &c->out, &c->err);
+			strbuf_addstr(&p->out[chunk], "---\n");
+		r = doc_emit_yaml(json_array_get(p->objects, i), &p->out[chunk], reterr);
+		if (r < 0)
+			return r;
 	}
-	return NULL;
+	return 0;
 }
 
 /* Objects print independently: a long list is printed in chunks, one per core. */
 int render_print(const json_t *objects, struct strbuf *out, struct error *reterr)
 {
-	size_t n = json_array_size(objects), n_chunks = 1, started = 0;
-	struct print_chunk chunks[8];
-	pthread_t threads[8];
-	int r = 0;
+	struct print_ctx p = { .objects = objects };
+	int r;
 
-	if (n >= 256)
-		n_chunks = MIN(online_cpus(), ELEMENTSOF(chunks));
-	for (size_t c = 0; c < n_chunks; c++) {
-		chunks[c] = (struct print_chunk){
-			.objects = objects,
-			.first = n * c / n_chunks,
-			.end = n * (c + 1) / n_chunks,
-			.out = STRBUF_INIT,
-			.err = ERROR_INIT,
-		};
-	}
-	for (size_t c = 1; c < n_chunks; c++) {
-		if (pthread_create(&threads[c - 1], NULL, print_chunk, &chunks[c]) != 0)
-			break;
-		started++;
-	}
-	/* chunks a thread could not be started for are printed here */
-	for (size_t c = 0; c < n_chunks; c++)
-		if (c == 0 || c > started)
-			print_chunk(&chunks[c]);
-	for (size_t t = 0; t < started; t++)
-		(void)pthread_join(threads[t], NULL);
-	for (size_t c = 0; c < n_chunks; c++) {
-		if (r >= 0 && chunks[c].r < 0) {
-			r = chunks[c].r;
-			if (reterr)
-				*reterr = chunks[c].err;
-		}
+	for (size_t c = 0; c < PARALLEL_MAX_RANGES; c++)
+		p.out[c] = (struct strbuf)STRBUF_INIT;
+	r = parallel_ranges(json_array_size(objects), render_ranges(json_array_size(objects)),
+	                    print_range, &p, reterr);
+	for (size_t c = 0; c < PARALLEL_MAX_RANGES; c++) {
 		if (r >= 0)
-			strbuf_addbuf(out, &chunks[c].out);
-		strbuf_release(&chunks[c].out);
+			strbuf_addbuf(out, &p.out[c]);
+		strbuf_release(&p.out[c]);
 	}
 	return r;
 }

@@ -270,6 +270,12 @@ int patch_patches(struct build *b, struct kustomization *k, struct resmap *m, st
 int patch_json6902_all(struct build *b, struct kustomization *k, struct resmap *m,
                        struct error *reterr);
 
+/*
+ * How many ranges to split a loop over n objects in (parallel_ranges()): one per CPU for
+ * 256 objects or more, one inside a build thread (which builds its subtree serially).
+ */
+size_t render_ranges(size_t n);
+
 /* The tree and the load restrictions of a build, for steps that read files. */
 struct tree *build_tree(struct build *b);
 /* Read a file named in k relative to its directory, refusing paths outside it. */

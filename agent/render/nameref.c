@@ -14,6 +14,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/parallel.h"
 #include "core/strbuf.h"
 #include "core/strv.h"
 #include "render/internal.h"
@@ -341,10 +342,64 @@ static char **role_binding_namespaces(const struct resource *referrer)
 	return l;
 }
 
+struct fix_ctx {
+	struct resmap *m;
+	const json_t *by_prev_name;
+};
+
+/*
+ * The references of the referrers [first, end). Ranges run concurrently: a referrer's
+ * fields are written only by its own range; other objects are only read (ids, names,
+ * previous ids), and no reference field is an object's own name or namespace.
+ */
+static int fix_range(void *userdata, size_t chunk, size_t first, size_t end, struct error *reterr)
+{
+	const struct fix_ctx *ctx = userdata;
+	int r;
+
+	(void)chunk;
+	for (size_t ri = first; ri < end; ri++) {
+		struct resource *referrer = ctx->m->items[ri];
+		_cleanup_strv_free_ char **binding_namespaces = role_binding_namespaces(referrer);
+		char buf[256];
+		struct resid id;
+		struct gvk org;
+
+		resource_id(referrer, buf, sizeof(buf), &id);
+		org = id.gvk;
+		if (resource_n_prev_ids(referrer))
+			org.kind = referrer->prev_kinds[0];
+		for (size_t rule = 0; rule < n_nameref_rules; rule++) {
+			for (size_t s = 0; s < nameref_rules[rule].referrers.n; s++) {
+				const struct fieldspec *spec =
+				        &nameref_rules[rule].referrers.items[s];
+				struct nameref n = {
+					.m = ctx->m,
+					.referrer = referrer,
+					.referral = &nameref_rules[rule].referral,
+					.spec = spec,
+					.by_prev_name = ctx->by_prev_name,
+					.binding_namespaces = binding_namespaces,
+				};
+
+				if (!fieldspec_applies(spec, &org))
+					continue;
+				r = fieldspec_walk(referrer->obj, spec, set_fn, &n, reterr);
+				if (r < 0)
+					return error_prefix(
+					        reterr, r,
+					        "updating name reference in '%s' field of '%s'",
+					        spec->path, referrer->origin);
+			}
+		}
+	}
+	return 0;
+}
+
 int build_fix_name_references(struct resmap *m, struct error *reterr)
 {
 	json_auto_t *by_prev_name = json_object();
-	int r;
+	struct fix_ctx ctx = { .m = m, .by_prev_name = by_prev_name };
 
 	for (size_t i = 0; i < m->n; i++) {
 		strv_foreach(name, m->items[i]->prev_names) {
@@ -361,40 +416,5 @@ int build_fix_name_references(struct resmap *m, struct error *reterr)
 				json_array_append_new(list, json_integer((json_int_t)i));
 		}
 	}
-	for (size_t ri = 0; ri < m->n; ri++) {
-		struct resource *referrer = m->items[ri];
-		_cleanup_strv_free_ char **binding_namespaces = role_binding_namespaces(referrer);
-		char buf[256];
-		struct resid id;
-		struct gvk org;
-
-		resource_id(referrer, buf, sizeof(buf), &id);
-		org = id.gvk;
-		if (resource_n_prev_ids(referrer))
-			org.kind = referrer->prev_kinds[0];
-		for (size_t rule = 0; rule < n_nameref_rules; rule++) {
-			for (size_t s = 0; s < nameref_rules[rule].referrers.n; s++) {
-				const struct fieldspec *spec =
-				        &nameref_rules[rule].referrers.items[s];
-				struct nameref n = {
-					.m = m,
-					.referrer = referrer,
-					.referral = &nameref_rules[rule].referral,
-					.spec = spec,
-					.by_prev_name = by_prev_name,
-					.binding_namespaces = binding_namespaces,
-				};
-
-				if (!fieldspec_applies(spec, &org))
-					continue;
-				r = fieldspec_walk(referrer->obj, spec, set_fn, &n, reterr);
-				if (r < 0)
-					return error_prefix(
-					        reterr, r,
-					        "updating name reference in '%s' field of '%s'",
-					        spec->path, referrer->origin);
-			}
-		}
-	}
-	return 0;
+	return parallel_ranges(m->n, render_ranges(m->n), fix_range, &ctx, reterr);
 }
