@@ -9,13 +9,17 @@ includeTemplates, images, replicas, a strategic-merge patch and an inline JSON 6
 one environment kustomization over all app overlays with namespace and labels), renders it
 with both tools, checks that the bytes are identical, and prints the median wall time and
 the peak RSS of each, with the ratios. kustomize's time grows with the square of the number
-of apps, so it may run fewer times than driftless (--kustomize-runs). kustomize is the one
-scripts/build-k8s.sh --kustomize builds (KUSTOMIZE_VERSION of scripts/versions.env), the
-engine `kubectl kustomize` embeds.
+of apps, so it may run fewer times than driftless (--kustomize-runs).
+
+The tool compared with (--oracle) is `kubectl kustomize` when kubectl is on PATH (what users
+run; kubectl v1.32 embeds kustomize v5.5), else `kustomize build` of the kustomize that
+scripts/build-k8s.sh --kustomize builds (KUSTOMIZE_VERSION of scripts/versions.env). Both
+print the same bytes; kubectl's is slower on big trees.
 """
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -191,19 +195,27 @@ def generate(root, apps):
 
 
 def run_series(argv, runs):
-    """Median seconds, peak RSS (KiB) over the runs, and the output of the last run."""
+    """Median seconds, peak RSS (KiB) over the runs, and the output of the last run.
+
+    Output goes to a file, as in `driftless render DIR > out.yaml`: a pipe to this script
+    would add its own stalls to the time of whichever tool writes more at once."""
     times, peaks, out = [], [], b""
-    for _ in range(runs):
-        start = time.monotonic()
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        out, err = proc.communicate()
-        elapsed = time.monotonic() - start
-        if proc.returncode != 0:
-            sys.exit("%s failed (%d): %s" % (argv[0], proc.returncode, err.decode()[-2000:]))
-        times.append(elapsed)
-        # ru_maxrss of RUSAGE_CHILDREN is the largest child so far; run each tool in its own
-        # /usr/bin/time to get per-run peaks instead
-        peaks.append(peak_rss(argv))
+    with tempfile.TemporaryFile() as sink:
+        for _ in range(runs):
+            sink.seek(0)
+            sink.truncate()
+            start = time.monotonic()
+            proc = subprocess.run(argv, stdout=sink, stderr=subprocess.PIPE)
+            elapsed = time.monotonic() - start
+            if proc.returncode != 0:
+                sys.exit("%s failed (%d): %s"
+                         % (argv[0], proc.returncode, proc.stderr.decode()[-2000:]))
+            times.append(elapsed)
+            # ru_maxrss of RUSAGE_CHILDREN is the largest child so far; run each tool in its
+            # own /usr/bin/time to get per-run peaks instead
+            peaks.append(peak_rss(argv))
+        sink.seek(0)
+        out = sink.read()
     return statistics.median(times), max(peaks), out
 
 
@@ -221,12 +233,28 @@ def main():
     ap.add_argument("--kustomize-runs", type=int, default=0,
                     help="runs of kustomize (default: --runs up to 500 apps, 1 above)")
     ap.add_argument("--driftless", default=os.path.join(REPO, "build", "driftless"))
+    ap.add_argument("--oracle", choices=("auto", "kubectl", "kustomize"), default="auto",
+                    help="kubectl kustomize, or kustomize build (auto: kubectl when on PATH)")
+    ap.add_argument("--kubectl", default=shutil.which("kubectl"))
     ap.add_argument("--kustomize", help="kustomize binary (default: scripts/build-k8s.sh's)")
     args = ap.parse_args()
-    if not args.kustomize:
-        args.kustomize = subprocess.run(
-            [os.path.join(REPO, "scripts", "build-k8s.sh"), "--kustomize"], check=True,
-            stdout=subprocess.PIPE, text=True).stdout.strip().splitlines()[-1]
+    if args.oracle == "auto":
+        args.oracle = "kubectl" if args.kubectl else "kustomize"
+    if args.oracle == "kubectl":
+        if not args.kubectl:
+            sys.exit("bench: no kubectl on PATH (--kubectl PATH, or --oracle kustomize)")
+        oracle = [args.kubectl, "kustomize"]
+    else:
+        if not args.kustomize:
+            args.kustomize = subprocess.run(
+                [os.path.join(REPO, "scripts", "build-k8s.sh"), "--kustomize"], check=True,
+                stdout=subprocess.PIPE, text=True).stdout.strip().splitlines()[-1]
+        oracle = [args.kustomize, "build"]
+    name = " ".join([os.path.basename(oracle[0])] + oracle[1:])
+    version = subprocess.run([oracle[0], "version"] if args.oracle == "kustomize" else
+                             [oracle[0], "version", "--client"], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True).stdout.strip()
+    print("oracle: %s (%s)" % (name, " ".join(version.split())), file=sys.stderr)
 
     rows = []
     for apps in [int(a) for a in args.apps.split(",")]:
@@ -234,14 +262,14 @@ def main():
             env = generate(tmp, apps)
             k_runs = args.kustomize_runs or (args.runs if apps <= 500 else 1)
             d_time, d_rss, d_out = run_series([args.driftless, "render", env], args.runs)
-            k_time, k_rss, k_out = run_series([args.kustomize, "build", env], k_runs)
+            k_time, k_rss, k_out = run_series(oracle + [env], k_runs)
             identical = d_out == k_out
             rows.append((apps, apps * 4, k_time, k_rss, k_runs, d_time, d_rss, identical))
-            print("%5d apps: kustomize %.3fs %d KiB, driftless %.4fs %d KiB, %s" % (
-                apps, k_time, k_rss, d_time, d_rss,
+            print("%5d apps: %s %.3fs %d KiB, driftless %.4fs %d KiB, %s" % (
+                apps, name, k_time, k_rss, d_time, d_rss,
                 "identical" if identical else "OUTPUT DIFFERS"), file=sys.stderr)
-    print("| apps | objects | kustomize time | kustomize peak RSS | driftless time | "
-          "driftless peak RSS | speed-up | memory ratio | identical |")
+    print("| apps | objects | %s time | %s peak RSS | driftless time | "
+          "driftless peak RSS | speed-up | memory ratio | identical |" % (name, name))
     print("|---:|---:|---:|---:|---:|---:|---:|---:|:---:|")
     for apps, objs, kt, kr, kn, dt, dr, same in rows:
         print("| %d | %d | %.3f s (%d run%s) | %.1f MiB | %.4f s | %.1f MiB | %.0fx | %.1f%% | %s |"
