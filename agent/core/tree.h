@@ -72,7 +72,8 @@ bool tree_path_is_under(const char *path, const char *dir);
 
 /*
  * A directory on disk: root is an absolute path (or one relative to the working
- * directory). Symbolic links are followed, as kustomize does.
+ * directory). Symbolic links are followed, as kustomize does. Each directory is listed
+ * once and the listing kept for the life of the tree: make a new tree to see changes.
  */
 int tree_dir_new(const char *root, struct tree **ret, struct error *reterr);
 
