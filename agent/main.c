@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "core/log.h"
+#include "core/parallel.h"
 
 int main(int argc, char **argv)
 {
@@ -59,5 +60,7 @@ int main(int argc, char **argv)
 	cmd = cli_command_find(argv[optind]);
 	if (!cmd)
 		return cli_usage_error(NULL, "unknown command '%s'", argv[optind]);
-	return cmd->run(argc - optind, argv + optind);
+	r = cmd->run(argc - optind, argv + optind);
+	parallel_shutdown(); /* the workers a command may have started, for leak checkers */
+	return r;
 }

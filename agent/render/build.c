@@ -8,7 +8,6 @@
 #include "render/render.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -127,9 +126,6 @@ static int accumulate_directory(struct build *b, const struct kustomization *ref
 	return r;
 }
 
-/* Set in the threads that build directories, which build their own subtrees serially. */
-static __thread bool in_worker;
-
 /* A directory entry of resources, built on its own (possibly in another thread). */
 struct dir_job {
 	struct build b; /* own roots list: the walk down records where it has been */
@@ -159,33 +155,22 @@ static void run_dir_jobs(struct dir_pool *pool)
 	}
 }
 
-static void *dir_worker(void *userdata)
+static void dir_job(void *userdata, size_t thread)
 {
-	in_worker = true;
+	(void)thread;
 	run_dir_jobs(userdata);
-	return NULL;
 }
 
 /*
- * Build the directories of one resources list, on every core when there are several and
- * this is not a worker already (the environment level of a big repository: one overlay
- * per app). The results are merged in the order of the list, so the output and the first
- * error reported do not depend on the threads.
+ * Build the directories of one resources list, on every core when there are several (the
+ * environment level of a big repository: one overlay per app). Inside that job each
+ * directory's own subtree is built serially (parallel_run() from a job is serial). The
+ * results are merged in the order of the list, so the output and the first error
+ * reported do not depend on the threads.
  */
 static void build_directories(struct dir_pool *pool)
 {
-	pthread_t threads[8];
-	size_t n_threads = pool->n >= 4 && !in_worker ? MIN(cpu_count(), ELEMENTSOF(threads)) : 1;
-	size_t started = 0;
-
-	for (size_t t = 1; t < n_threads; t++) {
-		if (pthread_create(&threads[started], NULL, dir_worker, pool) != 0)
-			break;
-		started++;
-	}
-	run_dir_jobs(pool);
-	for (size_t t = 0; t < started; t++)
-		(void)pthread_join(threads[t], NULL);
+	parallel_run(pool->n >= 4 ? cpu_count() : 1, dir_job, pool);
 }
 
 static void dir_pool_release(struct dir_pool *pool)
@@ -519,6 +504,10 @@ int render_kustomization(struct tree *tree, const char *dir, json_t **ret_object
 	json_t *objects;
 	int r;
 
+	/* the workers start now, while the top kustomization is read, and are awake by the
+	 * time its directories are built */
+	if (cpu_count() > 1)
+		parallel_warm_up();
 	if (tree_path_join("", dir, &root) < 0)
 		return error_set(reterr, -EINVAL, "'%s' leaves the tree", dir);
 	r = kustomization_load(tree, root, &k, reterr);
@@ -555,13 +544,13 @@ int render_kustomization(struct tree *tree, const char *dir, json_t **ret_object
 
 size_t render_ranges(size_t n)
 {
-	/* a build thread builds its own subtree serially; small lists are not worth threads */
-	return n >= 256 && !in_worker ? cpu_count() : 1;
+	/* small lists are not worth threads (and inside a job, parallel_run() is serial) */
+	return n >= 256 ? cpu_count() : 1;
 }
 
 struct print_ctx {
 	const json_t *objects;
-	struct strbuf out[PARALLEL_MAX_RANGES];
+	struct strbuf out[PARALLEL_MAX_THREADS];
 };
 
 static int print_range(void *userdata, size_t chunk, size_t first, size_t end, struct error *reterr)
@@ -585,11 +574,11 @@ int render_print(const json_t *objects, struct strbuf *out, struct error *reterr
 	struct print_ctx p = { .objects = objects };
 	int r;
 
-	for (size_t c = 0; c < PARALLEL_MAX_RANGES; c++)
+	for (size_t c = 0; c < PARALLEL_MAX_THREADS; c++)
 		p.out[c] = (struct strbuf)STRBUF_INIT;
 	r = parallel_ranges(json_array_size(objects), render_ranges(json_array_size(objects)),
 	                    print_range, &p, reterr);
-	for (size_t c = 0; c < PARALLEL_MAX_RANGES; c++) {
+	for (size_t c = 0; c < PARALLEL_MAX_THREADS; c++) {
 		if (r >= 0)
 			strbuf_addbuf(out, &p.out[c]);
 		strbuf_release(&p.out[c]);

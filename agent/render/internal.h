@@ -272,7 +272,7 @@ int patch_json6902_all(struct build *b, struct kustomization *k, struct resmap *
 
 /*
  * How many ranges to split a loop over n objects in (parallel_ranges()): one per CPU for
- * 256 objects or more, one inside a build thread (which builds its subtree serially).
+ * 256 objects or more.
  */
 size_t render_ranges(size_t n);
 
