@@ -318,15 +318,15 @@ static int merge_into(struct parser *p, json_t *obj, json_t *src, const yaml_mar
 static int parse_mapping(struct parser *p, yaml_event_t *start, unsigned depth, json_t **ret)
 {
 	json_auto_t *obj = json_object();
-	json_auto_t *merges = json_array();
+	json_auto_t *merges = NULL; /* made for the first << key: most mappings have none */
 	yaml_mark_t merge_mark = start->start_mark;
+	_cleanup_strbuf_ struct strbuf key = STRBUF_INIT; /* reused for every key */
 	size_t i;
 	json_t *src;
 	int r;
 
 	record(p, obj, &start->start_mark);
 	for (;;) {
-		struct strbuf key = STRBUF_INIT;
 		yaml_event_t event;
 		yaml_mark_t key_mark;
 		json_t *value = NULL;
@@ -340,35 +340,29 @@ static int parse_mapping(struct parser *p, yaml_event_t *start, unsigned depth, 
 			break;
 		}
 		key_mark = event.start_mark;
+		strbuf_reset(&key);
 		r = mapping_key(p, &event, depth, &key, &is_merge);
 		yaml_event_delete(&event);
-		if (r < 0) {
-			strbuf_release(&key);
+		if (r < 0)
 			return r;
-		}
 		r = next_event(p, &event);
-		if (r < 0) {
-			strbuf_release(&key);
+		if (r < 0)
 			return r;
-		}
 		r = parse_node(p, &event, depth + 1, &value);
 		yaml_event_delete(&event);
-		if (r < 0) {
-			strbuf_release(&key);
+		if (r < 0)
 			return r;
-		}
 		if (is_merge) {
 			merge_mark = key_mark;
+			if (!merges)
+				merges = json_array();
 			json_array_append_new(merges, value);
-		} else if (json_object_get(obj, key.buf)) {
-			r = fail_at(p, &key_mark, "mapping key \"%s\" already defined", key.buf);
+		} else if (json_object_getn(obj, key.buf, key.len)) {
 			json_decref(value);
-			strbuf_release(&key);
-			return r;
+			return fail_at(p, &key_mark, "mapping key \"%s\" already defined", key.buf);
 		} else {
 			json_object_setn_new_nocheck(obj, key.buf, key.len, value);
 		}
-		strbuf_release(&key);
 	}
 	json_array_foreach(merges, i, src) {
 		r = merge_into(p, obj, src, &merge_mark);
