@@ -118,11 +118,26 @@ static void *worker(void *userdata)
 	return NULL;
 }
 
+/*
+ * A child of fork() has none of the workers: it runs everything serially, with locks made
+ * anew (a worker may have held one at the moment of the fork).
+ */
+static void forget_workers_in_child(void)
+{
+	pool.n_workers = 0;
+	pthread_mutex_init(&pool.run_lock, NULL);
+	pthread_mutex_init(&pool.lock, NULL);
+	pthread_cond_init(&pool.wake, NULL);
+	pthread_cond_init(&pool.done, NULL);
+	in_job = false;
+}
+
 static void start_workers(void)
 {
 	size_t want = MIN(cpu_count(), (size_t)PARALLEL_MAX_THREADS) - 1;
 	sigset_t all, old;
 
+	(void)pthread_atfork(NULL, NULL, forget_workers_in_child);
 	/* workers never take signals: the daemon handles them in its own thread */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);

@@ -11,7 +11,8 @@
  *
  * One job runs at a time: a second caller waits. A job that asks for parallel work from
  * inside a job (from any of its threads) gets it run serially in that thread, so nesting
- * never deadlocks. Worker threads are created with all signals blocked.
+ * never deadlocks. Worker threads are created with all signals blocked; a child of fork()
+ * has none and runs everything serially.
  */
 
 #include <stdbool.h>

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -154,6 +156,30 @@ static void test_core_parallel_run__concurrent_callers(void **state)
 	}
 }
 
+/* A child of fork() has no workers: it still gets all the work done, serially. */
+static void test_core_parallel_run__after_fork(void **state)
+{
+	pid_t pid;
+	int status;
+
+	(void)state;
+	parallel_warm_up();
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct seen_threads s = { 0 };
+		size_t used = parallel_run(PARALLEL_MAX_THREADS, note_thread, &s);
+
+		for (size_t t = 0; t < PARALLEL_MAX_THREADS; t++)
+			if (s.count[t] != 1)
+				_exit(1);
+		_exit(used == 1 ? 0 : 2);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* After parallel_shutdown(), the same calls still do all the work, on this thread. */
 static void test_core_parallel_shutdown__then_serial(void **state)
 {
@@ -175,6 +201,7 @@ int main(void)
 		cmocka_unit_test(test_core_parallel_ranges__nothing_to_do),
 		cmocka_unit_test(test_core_parallel_run__threads_and_nesting),
 		cmocka_unit_test(test_core_parallel_run__concurrent_callers),
+		cmocka_unit_test(test_core_parallel_run__after_fork),
 		/* last: it stops the workers */
 		cmocka_unit_test(test_core_parallel_shutdown__then_serial),
 	};
