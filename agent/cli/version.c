@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "aws/aws.h"
+#include "core/dl.h"
 #include "core/log.h"
 #include "core/strbuf.h"
 #include "doc/doc.h"
@@ -20,8 +21,9 @@ static json_t *collect_versions(void)
 	source_library_versions(libs);
 	http_library_versions(libs);
 	doc_library_versions(libs);
-	json_array_append_new(libs, json_pack("{s:s, s:s}", "name", "libsystemd", "version",
-	                                      log_libsystemd_version()));
+	if (dl_library_report(libs, "libsystemd", log_load_library))
+		json_array_append_new(libs, json_pack("{s:s, s:s}", "name", "libsystemd", "version",
+		                                      log_libsystemd_version()));
 	server_library_versions(libs);
 	aws_library_versions(libs);
 	return json_pack("{s:s, s:o}", "version", cli_program_version(), "libraries", libs);
@@ -38,6 +40,12 @@ static void print_text(const json_t *all)
 		const json_t *features = json_object_get(lib, "features"), *f;
 		size_t j;
 
+		if (json_object_get(lib, "error")) {
+			printf("  %-14s not loadable: %s\n",
+			       json_string_value(json_object_get(lib, "name")),
+			       json_string_value(json_object_get(lib, "error")));
+			continue;
+		}
 		strbuf_addf(&line, "  %-14s %s", json_string_value(json_object_get(lib, "name")),
 		            json_string_value(json_object_get(lib, "version")));
 		if (json_array_size(features)) {
@@ -64,6 +72,8 @@ int cli_version(int argc, char **argv)
 	const struct cli_command *self = cli_command_find("version");
 	enum cli_output output = CLI_OUTPUT_TEXT;
 	json_auto_t *all = NULL;
+	const json_t *lib;
+	size_t i;
 	int r;
 
 	optind = 0;
@@ -96,5 +106,10 @@ int cli_version(int argc, char **argv)
 		putchar('\n');
 	} else
 		print_text(all);
-	return cli_flush_stdout();
+	r = cli_flush_stdout();
+	/* a library that does not load is a broken installation: say so in the status too */
+	json_array_foreach(json_object_get(all, "libraries"), i, lib)
+		if (json_object_get(lib, "error"))
+			return r == CLI_EXIT_OK ? CLI_EXIT_FAILURE : r;
+	return r;
 }

@@ -76,3 +76,13 @@ void dl_library_need(struct dl_library *lib)
 		(void)!write(STDERR_FILENO, msg, (size_t)MIN(n, (int)sizeof(msg) - 1));
 	abort();
 }
+
+bool dl_library_report(json_t *libs, const char *name, int (*load)(struct error *reterr))
+{
+	struct error e = ERROR_INIT;
+
+	if (load(&e) >= 0)
+		return true;
+	json_array_append_new(libs, json_pack("{s:s, s:s}", "name", name, "error", e.message));
+	return false;
+}

@@ -4,10 +4,11 @@
  *
  * libcurl, libgit2, libmicrohttpd and libxml2 pull in some fifty shared objects (GnuTLS,
  * Kerberos, LDAP, ICU, ...) whose relocation costs a few milliseconds at every start, and
- * libcrypto half a millisecond more, while `driftless render` needs none of them. The module that owns such a library does not link
- * it: it lists the functions it calls in one file (http/curl-dl.c, source/git2-dl.c, ...),
- * which defines each of them under its own name as a wrapper that loads the library on the
- * first call and jumps to it. Callers include the library's header and call it as usual.
+ * libcrypto half a millisecond more, while `driftless render` needs none of them. The module that
+ *owns such a library does not link it: it lists the functions it calls in one file (http/curl-dl.c,
+ *source/git2-dl.c, ...), which defines each of them under its own name as a wrapper that loads the
+ *library on the first call and jumps to it. Callers include the library's header and call it as
+ *usual.
  *
  *	#define SYMBOLS(X) X(curl_version_info) X(curl_easy_init)
  *	DL_LIBRARY(curl, DRIFTLESS_SONAME_LIBCURL, SYMBOLS);
@@ -30,7 +31,10 @@
  */
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
+
+#include <jansson.h>
 
 #include "core/error.h"
 #include "core/macro.h"
@@ -50,6 +54,12 @@ int dl_library_load(struct dl_library *lib, struct error *reterr);
 
 /* For wrappers: dl_library_load() or stop the program with its message. */
 void dl_library_need(struct dl_library *lib);
+
+/*
+ * For `driftless version`: load(), one module's <module>_load_library(); when it fails,
+ * append {"name": name, "error": why} to the JSON array libs and return false.
+ */
+bool dl_library_report(json_t *libs, const char *name, int (*load)(struct error *reterr));
 
 #define DL_INDEX_(sym) dl_index_##sym,
 #define DL_NAME_(sym)  #sym,

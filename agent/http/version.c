@@ -3,6 +3,8 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
+#include "core/dl.h"
+
 static json_t *curl_features(const curl_version_info_data *info)
 {
 	json_t *features = json_array();
@@ -18,10 +20,14 @@ static json_t *curl_features(const curl_version_info_data *info)
 
 void http_library_versions(json_t *libs)
 {
-	const curl_version_info_data *info = curl_version_info(CURLVERSION_NOW);
+	if (dl_library_report(libs, "libcurl", http_load_library)) {
+		const curl_version_info_data *info = curl_version_info(CURLVERSION_NOW);
 
-	json_array_append_new(libs, json_pack("{s:s, s:s, s:o}", "name", "libcurl", "version",
-	                                      info->version, "features", curl_features(info)));
-	json_array_append_new(libs, json_pack("{s:s, s:s}", "name", "OpenSSL", "version",
-	                                      OpenSSL_version(OPENSSL_VERSION_STRING)));
+		json_array_append_new(libs,
+		                      json_pack("{s:s, s:s, s:o}", "name", "libcurl", "version",
+		                                info->version, "features", curl_features(info)));
+	}
+	if (dl_library_report(libs, "OpenSSL", http_load_crypto_library))
+		json_array_append_new(libs, json_pack("{s:s, s:s}", "name", "OpenSSL", "version",
+		                                      OpenSSL_version(OPENSSL_VERSION_STRING)));
 }

@@ -6,6 +6,8 @@
 
 #include <microhttpd.h>
 
+#include "core/dl.h"
+
 void server_library_versions(json_t *libs)
 {
 	static const struct {
@@ -16,8 +18,11 @@ void server_library_versions(json_t *libs)
 		{ MHD_FEATURE_EPOLL, "epoll" },     { MHD_FEATURE_LARGE_FILE, "large-file" },
 		{ MHD_FEATURE_THREADS, "threads" },
 	};
-	json_t *list = json_array();
+	json_t *list;
 
+	if (!dl_library_report(libs, "libmicrohttpd", server_load_library))
+		return;
+	list = json_array();
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		if (MHD_is_feature_supported(known[i].feature) == MHD_YES)
 			json_array_append_new(list, json_string(known[i].name));

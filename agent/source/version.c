@@ -2,12 +2,17 @@
 
 #include <git2.h>
 
+#include "core/dl.h"
+
 void source_library_versions(json_t *libs)
 {
-	int major = 0, minor = 0, rev = 0;
-	int features = git_libgit2_features();
-	json_t *list = json_array();
+	int major = 0, minor = 0, rev = 0, features;
+	json_t *list;
 
+	if (!dl_library_report(libs, "libgit2", source_load_library))
+		return;
+	features = git_libgit2_features();
+	list = json_array();
 	(void)git_libgit2_version(&major, &minor, &rev);
 	if (features & GIT_FEATURE_HTTPS)
 		json_array_append_new(list, json_string("https"));

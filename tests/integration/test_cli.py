@@ -1,6 +1,7 @@
 """The command line of the real binary: dispatch, help, version, exit codes."""
 
 import json
+import os
 import subprocess
 
 
@@ -71,3 +72,36 @@ def test_write_error_is_reported(driftless_bin):
                            text=True, timeout=30)
     assert p.returncode == 2
     assert "Failed to write to standard output" in p.stderr
+
+
+def test_libraries_load_on_first_use(driftless_bin, tmp_path):
+    """libcurl and libgit2 are loaded on first use, not at start: with a libcurl that lacks
+    its functions and a libgit2 that is no library at all ahead on the search path,
+    `driftless version` names both and fails, and `driftless render`, which needs
+    neither, works."""
+    empty = tmp_path / "empty.c"
+    empty.write_text("int driftless_test_nothing;\n")
+    subprocess.run(["cc", "-shared", "-fPIC", "-o", str(tmp_path / "libcurl.so.4"),
+                    str(empty)], check=True)
+    (tmp_path / "libgit2.so.1.5").write_bytes(b"not an ELF file\n")
+    env = dict(os.environ, LD_LIBRARY_PATH=str(tmp_path))
+
+    p = subprocess.run([driftless_bin, "version"], capture_output=True, text=True,
+                       timeout=30, env=env)
+    assert p.returncode == 2, p.stdout + p.stderr
+    lines = {line.split()[0]: line for line in p.stdout.splitlines()[1:]}
+    assert "not loadable" in lines["libcurl"] and "curl_version_info" in lines["libcurl"]
+    assert "not loadable" in lines["libgit2"] and "libgit2.so" in lines["libgit2"]
+    assert lines["libyaml"].split()[1][0].isdigit()  # the linked ones still report
+
+    p = subprocess.run([driftless_bin, "version", "-o", "json"], capture_output=True,
+                       text=True, timeout=30, env=env)
+    doc = {lib["name"]: lib for lib in json.loads(p.stdout)["libraries"]}
+    assert "error" in doc["libcurl"] and "version" not in doc["libcurl"]
+
+    (tmp_path / "kustomization.yaml").write_text("resources:\n- cm.yaml\n")
+    (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
+    p = subprocess.run([driftless_bin, "render", str(tmp_path)], capture_output=True,
+                       text=True, timeout=30, env=env)
+    assert p.returncode == 0, p.stderr
+    assert "name: x" in p.stdout
