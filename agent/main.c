@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "core/log.h"
 #include "core/parallel.h"
+#include "doc/doc.h"
 
 int main(int argc, char **argv)
 {
@@ -24,6 +25,8 @@ int main(int argc, char **argv)
 	static char version_name[] = "version";
 	const struct cli_command *cmd;
 	int r;
+
+	doc_init(); /* before any json_t: jansson's allocator */
 
 	log_setup();
 	opterr = 0;
