@@ -46,7 +46,7 @@ int cli_render(int argc, char **argv)
 	_cleanup_free_ char *dir = NULL;
 	struct strbuf out = STRBUF_INIT;
 	struct error e = ERROR_INIT;
-	json_auto_t *objects = NULL;
+	_cleanup_(render_objects_freep) json_t *objects = NULL;
 	int r;
 
 	optind = 0;

@@ -585,3 +585,26 @@ int render_print(const json_t *objects, struct strbuf *out, struct error *reterr
 	}
 	return r;
 }
+
+static int free_range(void *userdata, size_t range, size_t first, size_t end, struct error *reterr)
+{
+	json_t *objects = userdata;
+
+	(void)range;
+	(void)reterr;
+	/* each range drops its own slots; the array does not move while they do */
+	for (size_t i = first; i < end; i++)
+		json_array_set_new(objects, i, json_null());
+	return 0;
+}
+
+json_t *render_objects_free(json_t *objects)
+{
+	if (objects) {
+		(void)parallel_ranges(json_array_size(objects),
+		                      render_ranges(json_array_size(objects)), free_range, objects,
+		                      NULL);
+		json_decref(objects);
+	}
+	return NULL;
+}

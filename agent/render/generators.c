@@ -21,6 +21,7 @@
 #include "core/sha256.h"
 #include "core/strbuf.h"
 #include "core/strv.h"
+#include "doc/doc.h"
 #include "render/internal.h"
 
 /* --- key/value sources --- */
@@ -256,11 +257,12 @@ static json_t *merged_map(const json_t *local, const json_t *global)
 
 	if (!local && !global)
 		return NULL;
+	/* copies: an object shares no node with another (threads edit them side by side) */
 	m = json_object();
 	json_object_foreach((json_t *)global, key, v)
-		json_object_set(m, key, v);
+		json_object_set_new(m, key, doc_copy(v));
 	json_object_foreach((json_t *)local, key, v)
-		json_object_set(m, key, v);
+		json_object_set_new(m, key, doc_copy(v));
 	return m;
 }
 
@@ -391,7 +393,7 @@ static void merge_string_maps(json_t *into, const json_t *old)
 
 	json_object_foreach((json_t *)old, key, v)
 		if (!json_object_get(into, key))
-			json_object_set(into, key, v);
+			json_object_set_new(into, key, doc_copy(v));
 }
 
 static json_t *ensure_object(json_t *parent, const char *key)

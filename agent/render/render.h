@@ -10,6 +10,8 @@
 
 #include <jansson.h>
 
+#include "core/macro.h"
+
 struct error;
 struct strbuf;
 struct tree;
@@ -29,6 +31,14 @@ int render_kustomization(struct tree *tree, const char *dir, json_t **ret_object
 
 /* Append objects to out as kustomize prints them: YAML documents separated by "---\n". */
 int render_print(const json_t *objects, struct strbuf *out, struct error *reterr);
+
+/*
+ * Release an array render_kustomization() returned (NULL is fine), its objects freed on
+ * every core when there are many (thousands of objects take milliseconds to free). The
+ * caller must hold the only reference to the array. Returns NULL.
+ */
+json_t *render_objects_free(json_t *objects);
+DEFINE_TRIVIAL_CLEANUP_FUNC(json_t *, render_objects_free)
 
 /*
  * JSON Patch (RFC 6902): apply the operations of the array ops to *doc in order. Either all

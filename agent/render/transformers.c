@@ -16,8 +16,10 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/parallel.h"
 #include "core/strbuf.h"
 #include "core/strv.h"
+#include "doc/doc.h"
 #include "render/internal.h"
 
 /* --- setting values at field specs --- */
@@ -86,18 +88,25 @@ static int set_subject_namespaces(json_t *obj, const char *ns)
 	return 0;
 }
 
-static int transform_namespace(struct kustomization *k, struct resmap *m, struct error *reterr)
+struct namespace_ctx {
+	struct resmap *m;
+	const char *ns;
+};
+
+/* The namespace of the objects [first, end): each range writes only its own objects. */
+static int namespace_range(void *userdata, size_t range, size_t first, size_t end,
+                           struct error *reterr)
 {
-	const char *ns = json_string_value(json_object_get(k->doc, "namespace"));
-	json_auto_t *value = NULL;
+	const struct namespace_ctx *ctx = userdata;
+	const char *ns = ctx->ns;
 	int r;
 
-	if (isempty(ns))
-		return 0;
-	value = json_string(ns);
-	for (size_t i = 0; i < m->n; i++) {
-		struct resource *res = m->items[i];
-		struct set_entry set = { .value = value };
+	(void)range;
+	for (size_t i = first; i < end; i++) {
+		struct resource *res = ctx->m->items[i];
+		/* its own copy: objects share no node, and ranges run side by side */
+		json_auto_t *own = json_string(ns);
+		struct set_entry set = { .value = own };
 		char buf[256];
 		struct resid id;
 
@@ -112,7 +121,7 @@ static int transform_namespace(struct kustomization *k, struct resmap *m, struct
 				md = json_object();
 				json_object_set_new(res->obj, "metadata", md);
 			}
-			json_object_set(md, "namespace", value);
+			json_object_set(md, "namespace", own);
 		}
 		if (streq(id.gvk.kind, "RoleBinding") || streq(id.gvk.kind, "ClusterRoleBinding"))
 			set_subject_namespaces(res->obj, ns);
@@ -128,6 +137,20 @@ static int transform_namespace(struct kustomization *k, struct resmap *m, struct
 				return r;
 		}
 	}
+	return 0;
+}
+
+static int transform_namespace(struct kustomization *k, struct resmap *m, struct error *reterr)
+{
+	const char *ns = json_string_value(json_object_get(k->doc, "namespace"));
+	struct namespace_ctx ctx = { .m = m, .ns = ns };
+	int r;
+
+	if (isempty(ns))
+		return 0;
+	r = parallel_ranges(m->n, render_ranges(m->n), namespace_range, &ctx, reterr);
+	if (r < 0)
+		return r;
 	/* a namespace may not make two objects the same */
 	r = resmap_check_unique(m, "namespace transformation", reterr);
 	if (r < 0)
@@ -210,34 +233,64 @@ static int compare_cstr(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Set every pair of map in the maps at the field specs, keys in sorted order. */
-static int set_pairs(struct resmap *m, const json_t *map, const struct fieldspec *const *lists,
-                     const size_t *counts, size_t n_lists, struct error *reterr)
+struct pairs_ctx {
+	struct resmap *m;
+	const json_t *map;
+	const char **keys; /* sorted */
+	size_t n_keys;
+	const struct fieldspec *const *lists;
+	const size_t *counts;
+	size_t n_lists;
+};
+
+/* The pairs on the objects [first, end): each range writes only its own objects. */
+static int pairs_range(void *userdata, size_t range, size_t first, size_t end, struct error *reterr)
 {
-	size_t n_keys = json_object_size(map), i = 0;
-	_cleanup_free_ const char **keys = xcalloc(n_keys ? n_keys : 1, sizeof(char *));
-	const char *key;
-	json_t *value;
+	const struct pairs_ctx *ctx = userdata;
 	int r;
 
-	json_object_foreach((json_t *)map, key, value)
-		keys[i++] = key;
-	qsort(keys, n_keys, sizeof(char *), compare_cstr);
-	for (size_t ri = 0; ri < m->n; ri++) {
-		for (size_t ki = 0; ki < n_keys; ki++) {
-			json_t *v = json_object_get(map, keys[ki]);
-			json_auto_t *s = json_is_null(v) ? json_string("") : json_incref(v);
-			struct set_entry set = { .key = keys[ki], .value = s };
+	(void)range;
+	for (size_t ri = first; ri < end; ri++) {
+		for (size_t ki = 0; ki < ctx->n_keys; ki++) {
+			json_t *v = json_object_get(ctx->map, ctx->keys[ki]);
+			/* a copy per object: objects share no node (ranges run side by side) */
+			json_auto_t *s = json_is_null(v) ? json_string("") : doc_copy(v);
+			struct set_entry set = { .key = ctx->keys[ki], .value = s };
 
-			for (size_t l = 0; l < n_lists; l++) {
-				r = apply_fieldspecs(m->items[ri], lists[l], counts[l], JSON_OBJECT,
-				                     set_entry_fn, &set, reterr);
+			for (size_t l = 0; l < ctx->n_lists; l++) {
+				r = apply_fieldspecs(ctx->m->items[ri], ctx->lists[l],
+				                     ctx->counts[l], JSON_OBJECT, set_entry_fn,
+				                     &set, reterr);
 				if (r < 0)
 					return r;
 			}
 		}
 	}
 	return 0;
+}
+
+/* Set every pair of map in the maps at the field specs, keys in sorted order. */
+static int set_pairs(struct resmap *m, const json_t *map, const struct fieldspec *const *lists,
+                     const size_t *counts, size_t n_lists, struct error *reterr)
+{
+	size_t n_keys = json_object_size(map), i = 0;
+	_cleanup_free_ const char **keys = xcalloc(n_keys ? n_keys : 1, sizeof(char *));
+	struct pairs_ctx ctx = {
+		.m = m,
+		.map = map,
+		.keys = keys,
+		.n_keys = n_keys,
+		.lists = lists,
+		.counts = counts,
+		.n_lists = n_lists,
+	};
+	const char *key;
+	json_t *value;
+
+	json_object_foreach((json_t *)map, key, value)
+		keys[i++] = key;
+	qsort(keys, n_keys, sizeof(char *), compare_cstr);
+	return parallel_ranges(m->n, render_ranges(m->n), pairs_range, &ctx, reterr);
 }
 
 static const struct fieldspec metadata_labels_only[] = {
