@@ -33,6 +33,13 @@ static int absolute_dir(const char *dir, char **ret)
 	return tree_path_join("", joined + 1, ret);
 }
 
+/* json_dump_callback()'s callback: append to a strbuf. */
+static int append_json(const char *buffer, size_t size, void *data)
+{
+	strbuf_add(data, buffer, size);
+	return 0;
+}
+
 int cli_render(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -90,12 +97,13 @@ int cli_render(int argc, char **argv)
 		return CLI_EXIT_FAILURE;
 	}
 	if (output == CLI_OUTPUT_JSON) {
-		char *text = json_dumps(objects, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-
-		if (text)
-			strbuf_addstr(&out, text);
+		/*
+		 * Straight into out: json_dumps() would return memory from jansson's allocator
+		 * (doc_init()), which free() must not see.
+		 */
+		(void)json_dump_callback(objects, append_json, &out,
+		                         JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		strbuf_addch(&out, '\n');
-		free(text);
 	} else {
 		r = render_print(objects, &out, &e);
 		if (r < 0) {

@@ -47,7 +47,8 @@ const struct doc_position *doc_positions_get(const struct doc_positions *p, cons
  * nodes with core/smalloc, several times faster than malloc() for them (a render makes a
  * hundred thousand). Not under ASan, TSan or valgrind, nor with DRIFTLESS_SYSTEM_MALLOC set,
  * so that memory checkers still see every node. Programs that skip it (the unit tests) use
- * malloc().
+ * malloc(). After it, what json_dumps() returns is not for free(): use json_dump_callback()
+ * or json_dumpf().
  */
 void doc_init(void);
 

@@ -2,6 +2,7 @@
 in tests/conformance/cases (txtar archives of small kustomization trees). kustomize is the
 one scripts/build-k8s.sh builds at KUSTOMIZE_VERSION of scripts/versions.env."""
 
+import json
 import os
 import subprocess
 
@@ -115,3 +116,18 @@ def test_render_large_tree_reports_the_first_error(driftless_bin, tmp_path):
         ours = run([driftless_bin, "render", env], cwd=tmp_path)
         assert ours.returncode == 2, ours.returncode
         assert b"app0012" in ours.stderr and b"app0071" not in ours.stderr, ours.stderr
+
+
+def test_render_json_output_is_the_same_objects(driftless_bin, tmp_path):
+    """`render -o json` gives the objects YAML output prints, as one JSON array (in the
+    binary as shipped, with jansson on smalloc)."""
+    env = load_bench().generate(str(tmp_path), 70)
+    as_json = run([driftless_bin, "render", "-o", "json", env], cwd=tmp_path)
+    as_yaml = run([driftless_bin, "render", env], cwd=tmp_path)
+    assert as_json.returncode == 0, as_json.stderr.decode()
+    assert as_yaml.returncode == 0, as_yaml.stderr.decode()
+    objects = json.loads(as_json.stdout)
+    assert len(objects) == 280
+    names = [o["metadata"]["name"] for o in objects]
+    assert names == [line.split(": ", 1)[1] for line in as_yaml.stdout.decode().splitlines()
+                     if line.startswith("  name: ")]
