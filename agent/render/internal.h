@@ -47,8 +47,23 @@ bool gvk_is_cluster_scoped(const struct gvk *gvk);
  */
 bool gvk_is_selected(const struct gvk *gvk, const struct gvk *sel);
 
+/*
+ * kustomize's EffectiveNamespace of an id of gvk in namespace ns: "_non_namespaceable_" for
+ * cluster-scoped kinds, "default" for none or "default", else ns.
+ */
+const char *gvk_effective_namespace(const struct gvk *gvk, const char *ns);
+/* Same group, version, kind, name and effective namespace (kustomize's ResId.Equals). */
+bool resid_equals(const struct resid *a, const struct resid *b);
+
 /* "Kind.version.group/name.namespace" as kustomize prints ids, for messages. */
 char *resid_to_string(const struct resid *id);
+
+/* Missing, null, or an empty map or list: what kustomize treats as no value. */
+static inline bool is_nil_or_empty(const json_t *n)
+{
+	return !n || json_is_null(n) || (json_is_object(n) && json_object_size(n) == 0) ||
+	       (json_is_array(n) && json_array_size(n) == 0);
+}
 
 /* --- resources --- */
 

@@ -13,12 +13,6 @@
 #include "doc/doc.h"
 #include "render/internal.h"
 
-static bool is_nil_or_empty(const json_t *doc)
-{
-	return !doc || json_is_null(doc) || (json_is_object(doc) && json_object_size(doc) == 0) ||
-	       (json_is_array(doc) && json_array_size(doc) == 0);
-}
-
 /* Whether any list in node holds a null element: the quick check, no path built. */
 static bool has_null_in_list(const json_t *node)
 {

@@ -29,15 +29,6 @@ struct nameref {
 	                             */
 };
 
-static const char *eff_ns(const struct gvk *gvk, const char *ns)
-{
-	if (gvk_is_cluster_scoped(gvk))
-		return "_non_namespaceable_";
-	if (isempty(ns) || streq(ns, "default"))
-		return "default";
-	return ns;
-}
-
 /* The gvk of previous id i: current group and version, previous kind. */
 static struct gvk prev_gvk(const struct resource *r, size_t i, char *buf, size_t size)
 {
@@ -123,7 +114,8 @@ static bool same_namespace_as_referrer(const struct nameref *n, const struct res
 	resource_id(c, cbuf, sizeof(cbuf), &cid);
 	if (gvk_is_cluster_scoped(&cid.gvk) || streq(cid.gvk.kind, "ServiceAccount"))
 		return true;
-	return streq(eff_ns(&rid.gvk, rid.namespace), eff_ns(&cid.gvk, cid.namespace));
+	return streq(gvk_effective_namespace(&rid.gvk, rid.namespace),
+	             gvk_effective_namespace(&cid.gvk, cid.namespace));
 }
 
 static bool prefix_suffix_sieve(const struct nameref *n, const struct resource *c, const void *arg)
@@ -153,7 +145,8 @@ static size_t gather_candidates(const struct nameref *n, const char *old_name,
 
 		resource_id(c, cbuf, sizeof(cbuf), &cid);
 		if (gvk_is_cluster_scoped(&rid.gvk) || gvk_is_cluster_scoped(&cid.gvk) ||
-		    streq(eff_ns(&cid.gvk, cid.namespace), eff_ns(&rid.gvk, rid.namespace)) ||
+		    streq(gvk_effective_namespace(&cid.gvk, cid.namespace),
+		          gvk_effective_namespace(&rid.gvk, rid.namespace)) ||
 		    strv_contains(n->binding_namespaces, cid.namespace))
 			out[count++] = c;
 	}

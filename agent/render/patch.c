@@ -97,15 +97,6 @@ static void selector_release(struct selector *s)
 		regfree(&s->ns_re);
 }
 
-static const char *effective_ns(const struct gvk *gvk, const char *ns)
-{
-	if (gvk_is_cluster_scoped(gvk))
-		return "_non_namespaceable_";
-	if (isempty(ns) || streq(ns, "default"))
-		return "default";
-	return ns;
-}
-
 /* regexec() of an anchored ^(name)$, or a direct match when the name is plain. */
 static bool name_matches(const regex_t *re, const char *pattern, const char *text)
 {
@@ -129,9 +120,9 @@ static int selector_select(const struct selector *s, const struct resource *r, b
 	resource_id(r, buf, sizeof(buf), &cur);
 	org_name = resource_n_prev_ids(r) ? r->prev_names[0] : cur.name;
 	org_ns = resource_n_prev_ids(r) ? r->prev_namespaces[0] :
-	                                  effective_ns(&cur.gvk, cur.namespace);
+	                                  gvk_effective_namespace(&cur.gvk, cur.namespace);
 	if (s->has_ns && !name_matches(&s->ns_re, s->ns, org_ns) &&
-	    !name_matches(&s->ns_re, s->ns, effective_ns(&cur.gvk, cur.namespace)))
+	    !name_matches(&s->ns_re, s->ns, gvk_effective_namespace(&cur.gvk, cur.namespace)))
 		return 0;
 	if (s->has_name && !name_matches(&s->name_re, s->name, org_name) &&
 	    !name_matches(&s->name_re, s->name, cur.name))
@@ -227,17 +218,14 @@ static int find_patch_target(struct resmap *m, const struct resource *patch, str
 		bool match;
 
 		resource_id(r, rbuf, sizeof(rbuf), &cur);
-		match = streq(cur.gvk.group, id.gvk.group) &&
-		        streq(cur.gvk.version, id.gvk.version) &&
-		        streq(cur.gvk.kind, id.gvk.kind) && streq(cur.name, id.name) &&
-		        streq(effective_ns(&cur.gvk, cur.namespace),
-		              effective_ns(&id.gvk, id.namespace));
+		match = resid_equals(&cur, &id);
 		for (size_t p = 0; !match && p < resource_n_prev_ids(r); p++)
 			match = streq(cur.gvk.group, id.gvk.group) &&
 			        streq(cur.gvk.version, id.gvk.version) &&
 			        streq(r->prev_kinds[p], id.gvk.kind) &&
 			        streq(r->prev_names[p], id.name) &&
-			        streq(r->prev_namespaces[p], effective_ns(&id.gvk, id.namespace));
+			        streq(r->prev_namespaces[p],
+			              gvk_effective_namespace(&id.gvk, id.namespace));
 		if (match) {
 			matches++;
 			found = r;

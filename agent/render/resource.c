@@ -129,17 +129,21 @@ char *resid_to_string(const struct resid *id)
 	                 isempty(id->namespace) ? "[noNs]" : id->namespace);
 }
 
-/* kustomize's EffectiveNamespace: cluster-scoped ids have none, "" means "default". */
-static const char *effective_namespace(const struct resid *id)
+const char *gvk_effective_namespace(const struct gvk *gvk, const char *ns)
 {
-	if (gvk_is_cluster_scoped(&id->gvk))
+	if (gvk_is_cluster_scoped(gvk))
 		return "_non_namespaceable_";
-	if (isempty(id->namespace) || streq(id->namespace, "default"))
+	if (isempty(ns) || streq(ns, "default"))
 		return "default";
-	return id->namespace;
+	return ns;
 }
 
-static bool resid_equals(const struct resid *a, const struct resid *b)
+static const char *effective_namespace(const struct resid *id)
+{
+	return gvk_effective_namespace(&id->gvk, id->namespace);
+}
+
+bool resid_equals(const struct resid *a, const struct resid *b)
 {
 	return streq(a->gvk.group, b->gvk.group) && streq(a->gvk.version, b->gvk.version) &&
 	       streq(a->gvk.kind, b->gvk.kind) && streq(a->name, b->name) &&

@@ -153,11 +153,6 @@ static bool is_empty_map(const json_t *n)
 	return is_missing_or_null(n) || (json_is_object(n) && json_object_size(n) == 0);
 }
 
-static bool is_nil_or_empty(const json_t *n)
-{
-	return is_empty_map(n) || (json_is_array(n) && json_array_size(n) == 0);
-}
-
 static enum node_kind node_kind(const json_t *n)
 {
 	if (is_missing_or_null(n))
