@@ -542,10 +542,10 @@ int render_kustomization(struct tree *tree, const char *dir, json_t **ret_object
 	return 0;
 }
 
-size_t render_ranges(size_t n)
+int render_parallel(size_t n, parallel_fn *fn, void *userdata, struct error *reterr)
 {
-	/* small lists are not worth threads (and inside a job, parallel_run() is serial) */
-	return n >= 256 ? cpu_count() : 1;
+	/* inside a job parallel_run() is serial anyway */
+	return parallel_ranges(n, n >= 256 ? cpu_count() : 1, fn, userdata, reterr);
 }
 
 struct print_ctx {
@@ -576,8 +576,7 @@ int render_print(const json_t *objects, struct strbuf *out, struct error *reterr
 
 	for (size_t c = 0; c < PARALLEL_MAX_THREADS; c++)
 		p.out[c] = (struct strbuf)STRBUF_INIT;
-	r = parallel_ranges(json_array_size(objects), render_ranges(json_array_size(objects)),
-	                    print_range, &p, reterr);
+	r = render_parallel(json_array_size(objects), print_range, &p, reterr);
 	for (size_t c = 0; c < PARALLEL_MAX_THREADS; c++) {
 		if (r >= 0)
 			strbuf_addbuf(out, &p.out[c]);
@@ -601,9 +600,7 @@ static int free_range(void *userdata, size_t range, size_t first, size_t end, st
 json_t *render_objects_free(json_t *objects)
 {
 	if (objects) {
-		(void)parallel_ranges(json_array_size(objects),
-		                      render_ranges(json_array_size(objects)), free_range, objects,
-		                      NULL);
+		(void)render_parallel(json_array_size(objects), free_range, objects, NULL);
 		json_decref(objects);
 	}
 	return NULL;

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "core/macro.h"
+#include "core/parallel.h"
 
 struct doc_positions;
 struct error;
@@ -286,10 +287,10 @@ int patch_json6902_all(struct build *b, struct kustomization *k, struct resmap *
                        struct error *reterr);
 
 /*
- * How many ranges to split a loop over n objects in (parallel_ranges()): one per CPU for
- * 256 objects or more.
+ * parallel_ranges() over n objects: one range per CPU for 256 objects or more (smaller
+ * lists are not worth threads), else one.
  */
-size_t render_ranges(size_t n);
+int render_parallel(size_t n, parallel_fn *fn, void *userdata, struct error *reterr);
 
 /* The tree and the load restrictions of a build, for steps that read files. */
 struct tree *build_tree(struct build *b);

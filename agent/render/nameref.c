@@ -14,7 +14,6 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
-#include "core/parallel.h"
 #include "core/strbuf.h"
 #include "core/strv.h"
 #include "render/internal.h"
@@ -409,5 +408,5 @@ int build_fix_name_references(struct resmap *m, struct error *reterr)
 				json_array_append_new(list, json_integer((json_int_t)i));
 		}
 	}
-	return parallel_ranges(m->n, render_ranges(m->n), fix_range, &ctx, reterr);
+	return render_parallel(m->n, fix_range, &ctx, reterr);
 }

@@ -16,7 +16,6 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
-#include "core/parallel.h"
 #include "core/strbuf.h"
 #include "core/strv.h"
 #include "doc/doc.h"
@@ -148,7 +147,7 @@ static int transform_namespace(struct kustomization *k, struct resmap *m, struct
 
 	if (isempty(ns))
 		return 0;
-	r = parallel_ranges(m->n, render_ranges(m->n), namespace_range, &ctx, reterr);
+	r = render_parallel(m->n, namespace_range, &ctx, reterr);
 	if (r < 0)
 		return r;
 	/* a namespace may not make two objects the same */
@@ -290,7 +289,7 @@ static int set_pairs(struct resmap *m, const json_t *map, const struct fieldspec
 	json_object_foreach((json_t *)map, key, value)
 		keys[i++] = key;
 	qsort(keys, n_keys, sizeof(char *), compare_cstr);
-	return parallel_ranges(m->n, render_ranges(m->n), pairs_range, &ctx, reterr);
+	return render_parallel(m->n, pairs_range, &ctx, reterr);
 }
 
 static const struct fieldspec metadata_labels_only[] = {
