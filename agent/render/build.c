@@ -29,11 +29,6 @@ struct build {
 	char **roots; /* directories being built, outermost first: cycle detection */
 };
 
-struct tree *build_tree(struct build *b)
-{
-	return b->tree;
-}
-
 static bool is_remote(const char *path)
 {
 	return strstr(path, "://") || startswith(path, "github.com/") ||
@@ -462,11 +457,6 @@ static void sort_resources(struct resmap *m, const json_t *legacy_options)
 		free(e[i].id_key);
 	}
 	free(e);
-}
-
-void build_sort_legacy(struct resmap *m)
-{
-	sort_resources(m, NULL);
 }
 
 static int apply_sort_options(struct kustomization *k, struct resmap *m, struct error *reterr)

@@ -274,10 +274,8 @@ int build_generators(struct build *b, struct kustomization *k, struct resmap *m,
                      struct error *reterr);
 int build_transformers(struct build *b, struct kustomization *k, struct resmap *m,
                        struct error *reterr);
-int build_patches(struct build *b, struct kustomization *k, struct resmap *m, struct error *reterr);
 int build_hash_names(struct resmap *m, struct error *reterr);
 int build_fix_name_references(struct resmap *m, struct error *reterr);
-void build_sort_legacy(struct resmap *m);
 
 /* The patch fields of k, in kustomize's order: patchesStrategicMerge, patches, patchesJson6902. */
 int patch_strategic_merge_all(struct build *b, struct kustomization *k, struct resmap *m,
@@ -292,8 +290,6 @@ int patch_json6902_all(struct build *b, struct kustomization *k, struct resmap *
  */
 int render_parallel(size_t n, parallel_fn *fn, void *userdata, struct error *reterr);
 
-/* The tree and the load restrictions of a build, for steps that read files. */
-struct tree *build_tree(struct build *b);
 /* Read a file named in k relative to its directory, refusing paths outside it. */
 int build_read_file(struct build *b, const struct kustomization *k, const char *rel,
                     char **ret_data, size_t *ret_len, char **ret_display, struct error *reterr);
