@@ -19,6 +19,3 @@ void http_library_versions(json_t *libs);
  * this first, so that a missing or wrong library is an error, not a stop mid-way.
  */
 int http_load_library(struct error *reterr);
-
-/* Load libcrypto (OpenSSL), which is loaded on first use too. */
-int http_load_crypto_library(struct error *reterr);

@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
+#include "core/crypto.h"
 #include "core/dl.h"
 
 static json_t *curl_features(const curl_version_info_data *info)
@@ -27,7 +28,7 @@ void http_library_versions(json_t *libs)
 		                      json_pack("{s:s, s:s, s:o}", "name", "libcurl", "version",
 		                                info->version, "features", curl_features(info)));
 	}
-	if (dl_library_report(libs, "OpenSSL", http_load_crypto_library))
+	if (dl_library_report(libs, "OpenSSL", crypto_load_library))
 		json_array_append_new(libs, json_pack("{s:s, s:s}", "name", "OpenSSL", "version",
 		                                      OpenSSL_version(OPENSSL_VERSION_STRING)));
 }

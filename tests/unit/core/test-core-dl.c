@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "core/crypto.h"
 #include "core/dl.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -92,7 +93,7 @@ static void test_core_dl__product_libraries_load(void **state)
 
 	(void)state;
 	assert_int_equal(http_load_library(&e), 0);
-	assert_int_equal(http_load_crypto_library(&e), 0);
+	assert_int_equal(crypto_load_library(&e), 0);
 	assert_int_equal(log_load_library(&e), 0);
 	assert_int_equal(source_load_library(&e), 0);
 }
