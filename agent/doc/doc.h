@@ -43,6 +43,15 @@ struct doc_positions *doc_positions_free(struct doc_positions *p);
 const struct doc_position *doc_positions_get(const struct doc_positions *p, const json_t *node);
 
 /*
+ * Describe a problem with node in reterr as "file:line:column: field: text" (error_set_at())
+ * and return code. The position is node's, or fallback's when node has none (jansson's
+ * true/false/null, or a key that is missing); p, node, fallback and field may be NULL.
+ */
+int doc_error_at(const struct doc_positions *p, const json_t *node, const json_t *fallback,
+                 const char *file, const char *field, int code, struct error *reterr,
+                 const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+
+/*
  * Call once at the start of main(), before any json_t exists: jansson then allocates its
  * nodes with core/smalloc, several times faster than malloc() for them (a render makes a
  * hundred thousand). Not under ASan, TSan or valgrind, nor with DRIFTLESS_SYSTEM_MALLOC set,

@@ -1,9 +1,12 @@
 #include "doc/doc.h"
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "core/alloc.h"
+#include "core/error.h"
+#include "core/strbuf.h"
 #include "doc/internal.h"
 
 /* Open addressing on the node's address; the table never shrinks. */
@@ -84,4 +87,28 @@ const struct doc_position *doc_positions_get(const struct doc_positions *p, cons
 		if (p->slots[i].node == node)
 			return &p->slots[i].pos;
 	return NULL;
+}
+
+int doc_error_at(const struct doc_positions *p, const json_t *node, const json_t *fallback,
+                 const char *file, const char *field, int code, struct error *reterr,
+                 const char *fmt, ...)
+{
+	const struct doc_position *pos = p && node ? doc_positions_get(p, node) : NULL;
+	struct strbuf text = STRBUF_INIT;
+	va_list ap;
+	int r;
+
+	if (!pos && p && fallback)
+		pos = doc_positions_get(p, fallback);
+	va_start(ap, fmt);
+	strbuf_vaddf(&text, fmt, ap);
+	va_end(ap);
+	r = error_set_at(reterr, code,
+	                 &(struct error_pos){ .file = file,
+	                                      .line = pos ? pos->line : 0,
+	                                      .column = pos ? pos->column : 0,
+	                                      .field = field },
+	                 "%s", text.buf);
+	strbuf_release(&text);
+	return r;
 }
