@@ -31,7 +31,7 @@ TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 
 PKGS := yaml-0.1 jansson
 # Libraries the program loads on first use (agent/core/dl.h): their headers, not linked.
-DL_PKGS := libgit2 libcurl libcrypto libmicrohttpd libxml-2.0 libsystemd
+DL_PKGS := libgit2 libcurl libcrypto libmicrohttpd libxml-2.0 libsystemd gpgme
 TEST_PKGS := cmocka
 
 NPROC := $(shell nproc 2>/dev/null || echo 2)

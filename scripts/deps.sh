@@ -8,7 +8,9 @@ packages=(
 	# build
 	build-essential pkg-config
 	libgit2-dev libcurl4-openssl-dev libyaml-dev libjansson-dev libssl-dev
-	libsystemd-dev libmicrohttpd-dev libxml2-dev
+	libsystemd-dev libmicrohttpd-dev libxml2-dev libgpgme-dev
+	# OpenPGP commit signatures: gpgme runs gpg
+	gnupg
 	# unit tests, sanitizers, fuzzing, leak checks, formatting
 	libcmocka-dev clang libclang-rt-14-dev valgrind clang-format time
 	# test environment: Prometheus, git over HTTPS (nginx + fcgiwrap + git http-backend)

@@ -1,0 +1,7 @@
+-----BEGIN PGP SIGNATURE-----
+
+iHUEABYIAB0WIQSDykrWmt7hZyG/5yo8FE3JFeknqgUCZZNSAAAKCRA8FE3JFekn
+qoYxAP9m/kNdEyVM4eVkjqkb6M7foax8qO2JMkpZ49MXzuPujgD/chtzicNO4yVy
+WCojbp1iV5A/v7fkpGmt4OIdyHzUuwA=
+=ykRl
+-----END PGP SIGNATURE-----
