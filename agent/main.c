@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/parallel.h"
 #include "doc/doc.h"
+#include "source/source.h"
 
 int main(int argc, char **argv)
 {
@@ -27,6 +28,10 @@ int main(int argc, char **argv)
 	int r;
 
 	doc_init(); /* before any json_t: jansson's allocator */
+
+	/* the network half of `fetch`, which runs itself in a child (source/remote.c) */
+	if (argc == 2 && streq(argv[1], "__source-helper"))
+		return source_helper_main();
 
 	log_setup();
 	opterr = 0;

@@ -14,15 +14,47 @@
 const struct cli_command cli_commands[] = {
 	{
 	        .name = "render",
-	        .synopsis = "[--output yaml|json] DIR",
+	        .synopsis = "[--rev REV] [--repo URL|PATH] [--output yaml|json] DIR",
 	        .summary = "Render a kustomization directory, exactly as kubectl kustomize does",
 	        .help = "Render the kustomization in DIR (resources, components, generators,\n"
 	                "patches and transformers) and print the objects, byte for byte what\n"
 	                "`kubectl kustomize DIR` prints.\n"
 	                "\n"
+	                "With --rev, DIR is rendered as it is at the git revision REV (a commit,\n"
+	                "branch, tag or any name `git rev-parse` takes) of the repository that\n"
+	                "contains DIR, read from the object database without a checkout.\n"
+	                "With --repo, DIR is a path inside another repository: a local one\n"
+	                "(PATH, bare or not; REV defaults to HEAD) or a remote one (URL; REV is\n"
+	                "a branch or tag name or a full commit id, default main), fetched into\n"
+	                "a temporary clone with the auth settings of the config file's source.\n"
+	                "\n"
 	                "Options:\n"
-	                "  -o, --output FORMAT   yaml (default) or json\n",
+	                "  -r, --rev REV          the revision to render\n"
+	                "      --repo URL|PATH    the repository to render from\n"
+	                "  -c, --config FILE      auth for --repo URL (default: $DRIFTLESS_CONFIG,\n"
+	                "                         then /etc/driftless/driftless.yaml when it exists)\n"
+	                "  -o, --output FORMAT    yaml (default) or json\n",
 	        .run = cli_render,
+	},
+	{
+	        .name = "fetch",
+	        .synopsis = "[-c CONFIG] [--output text|json]",
+	        .summary = "Fetch the configured repository, check the new revision, accept it",
+	        .help = "Bring the clone in STATE_DIR/repo.git up to date with source.url and\n"
+	                "accept the tracked branch's (or tag's, or commit's) revision when all\n"
+	                "its objects arrived, it does not rewrite history (unless\n"
+	                "source.allow_force_push), and, with source.verify, its signature is\n"
+	                "good and by a trusted key. Otherwise the revision in use stays, and\n"
+	                "the reason is printed. When the remote has not moved, this costs one\n"
+	                "connection and no transfer.\n"
+	                "\n"
+	                "Exit status: 0 when the revision in use is the remote's, 2 otherwise.\n"
+	                "\n"
+	                "Options:\n"
+	                "  -c, --config FILE      the config file (default: $DRIFTLESS_CONFIG,\n"
+	                "                         then /etc/driftless/driftless.yaml)\n"
+	                "  -o, --output FORMAT    text (default) or json\n",
+	        .run = cli_fetch,
 	},
 	{
 	        .name = "version",

@@ -67,6 +67,7 @@ enum cli_output {
 int cli_output_from_string(const char *s);
 
 int cli_render(int argc, char **argv);
+int cli_fetch(int argc, char **argv);
 int cli_version(int argc, char **argv);
 int cli_help(int argc, char **argv);
 

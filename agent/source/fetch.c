@@ -1,0 +1,662 @@
+/*
+ * source_fetch(): keep state_dir/repo.git up to date and decide which revision is in use.
+ *
+ * The network part runs in a child process with a deadline (remote.c says why); this file
+ * creates the clone, serialises users with a lock, retries with backoff, then checks what
+ * came in before it moves refs/driftless/current: every object of the commit's tree is
+ * present, the move is a fast-forward, and the signature is good when one is required.
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/fileio.h"
+#include "core/log.h"
+#include "core/strbuf.h"
+#include "core/time.h"
+#include "source/internal.h"
+#include "source/source.h"
+
+#define REPLY_MAX_BYTES (64u << 10)
+#define TRACKING_FILE   "driftless-tracking"
+#define LOCK_FILE       "driftless.lock"
+#define REF_REMOTE      "refs/driftless/remote"
+#define REF_CURRENT     "refs/driftless/current"
+
+extern char **environ;
+
+static char *helper_path;
+
+void source_set_helper(const char *path)
+{
+	free(helper_path);
+	helper_path = path ? xstrdup(path) : NULL;
+}
+
+const char *source_ref_kind_to_string(enum source_ref_kind k)
+{
+	static const char *const names[] = {
+		[SOURCE_REF_BRANCH] = "branch",
+		[SOURCE_REF_TAG] = "tag",
+		[SOURCE_REF_COMMIT] = "commit",
+	};
+
+	return k >= 0 && k < _SOURCE_REF_KIND_MAX ? names[k] : NULL;
+}
+
+/* Create an empty bare repository at dir, atomically: it exists complete or not at all. */
+static int repo_create(const char *dir, struct error *reterr)
+{
+	git_repository_init_options opts;
+	_cleanup_free_ char *tmp = xstrjoin(dir, ".new-XXXXXX", NULL);
+	_cleanup_free_ char *parent = xstrdup(dir);
+	_cleanup_(git_repository_freep) git_repository *repo = NULL;
+	char *slash = strrchr(parent, '/');
+	int g, r;
+
+	if (slash && slash != parent) {
+		*slash = '\0';
+		r = mkdir_parents(parent, 0700, reterr);
+		if (r < 0)
+			return r;
+	}
+	if (!mkdtemp(tmp))
+		return error_set(reterr, -errno, "Failed to create a directory next to %s: %s", dir,
+		                 strerror(errno));
+	(void)git_repository_init_options_init(&opts, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+	opts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH |
+	             GIT_REPOSITORY_INIT_NO_REINIT;
+	opts.mode = GIT_REPOSITORY_INIT_SHARED_UMASK;
+	g = git_repository_init_ext(&repo, tmp, &opts);
+	if (g < 0) {
+		r = source_git_error(g, reterr, "Failed to create the repository %s", tmp);
+		source_remove_tree(tmp);
+		return r;
+	}
+	if (rename(tmp, dir) < 0) {
+		r = -errno;
+		source_remove_tree(tmp);
+		if (r == -EEXIST || r == -ENOTEMPTY) /* someone else made it first */
+			return 0;
+		return error_set(reterr, r, "Failed to rename %s to %s: %s", tmp, dir,
+		                 strerror(-r));
+	}
+	return 0;
+}
+
+/* Take the clone's lock, waiting up to timeout_usec for another user to finish. */
+static int repo_lock(const char *dir, uint64_t timeout_usec, int *ret_fd, struct error *reterr)
+{
+	_cleanup_free_ char *path = xstrjoin(dir, "/" LOCK_FILE, NULL);
+	uint64_t deadline = now_usec(CLOCK_MONOTONIC) + timeout_usec;
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return error_set(reterr, -errno, "Failed to open %s: %s", path, strerror(errno));
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK) {
+			int code = -errno;
+
+			close(fd);
+			return error_set(reterr, code, "Failed to lock %s: %s", path,
+			                 strerror(-code));
+		}
+		if (now_usec(CLOCK_MONOTONIC) >= deadline) {
+			close(fd);
+			return error_set(reterr, -EBUSY,
+			                 "%s is held by another driftless process; gave up waiting",
+			                 path);
+		}
+		(void)usleep(50 * 1000);
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+/* Remove what a killed fetch may have left: ref locks and temporary object files. */
+static void remove_leftovers(const char *dir, const char *sub, bool locks, bool temps)
+{
+	_cleanup_free_ char *path = sub[0] ? xstrjoin(dir, "/", sub, NULL) : xstrdup(dir);
+	DIR *d = opendir(path);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		_cleanup_free_ char *child = NULL;
+
+		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		child = sub[0] ? xstrjoin(sub, "/", de->d_name, NULL) : xstrdup(de->d_name);
+		if (de->d_type == DT_DIR) {
+			if (locks && strncmp(child, "refs", 4) == 0)
+				remove_leftovers(dir, child, true, false);
+			continue;
+		}
+		if ((locks && n > 5 && streq(de->d_name + n - 5, ".lock")) ||
+		    (temps && strstr(de->d_name, "_git2_"))) {
+			_cleanup_free_ char *full = xstrjoin(dir, "/", child, NULL);
+
+			log_debug("Removing %s, left by an interrupted fetch", full);
+			(void)unlink(full);
+		}
+	}
+	closedir(d);
+}
+
+static void repo_clean(const char *dir)
+{
+	remove_leftovers(dir, "", true, false); /* packed-refs.lock, HEAD.lock, config.lock */
+	remove_leftovers(dir, "refs", true, false);
+	remove_leftovers(dir, "objects", false, true);
+	remove_leftovers(dir, "objects/pack", false, true);
+}
+
+static void ref_read(git_repository *repo, const char *name, char out[SOURCE_REVISION_MAX])
+{
+	_cleanup_(git_reference_freep) git_reference *ref = NULL;
+
+	out[0] = '\0';
+	if (git_reference_lookup(&ref, repo, name) == 0 && git_reference_target(ref))
+		source_oid_hex(git_reference_target(ref), out);
+}
+
+static json_t *helper_request(const struct source_config *c, const char *repo_dir, const char *have)
+{
+	json_t *req =
+	        json_pack("{s:s, s:s, s:s, s:s, s:s}", "repo", repo_dir, "url", c->url, "kind",
+	                  source_ref_kind_to_string(c->ref_kind), "ref", c->ref, "have", have);
+	const struct {
+		const char *name, *value;
+	} opt[] = {
+		{ "username", c->username },
+		{ "token_file", c->token_file },
+		{ "password_file", c->password_file },
+		{ "ssh_key_file", c->ssh_key_file },
+		{ "ssh_passphrase_file", c->ssh_passphrase_file },
+		{ "known_hosts_file", c->known_hosts_file },
+		{ "ca_file", c->ca_file },
+	};
+
+	for (size_t i = 0; i < sizeof(opt) / sizeof(opt[0]); i++)
+		if (opt[i].value)
+			json_object_set_new(req, opt[i].name, json_string(opt[i].value));
+	return req;
+}
+
+/* json_dump_callback()'s callback (json_dumps() memory may not go to free()). */
+static int append_json(const char *buffer, size_t size, void *data)
+{
+	strbuf_add(data, buffer, size);
+	return 0;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t k = write(fd, data, len);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		data += k;
+		len -= (size_t)k;
+	}
+	return 0;
+}
+
+/*
+ * Run the helper with request on its stdin; its JSON reply goes to *ret. -ETIMEDOUT when
+ * it did not finish within timeout_usec (it is killed), -EIO when it died or said nothing.
+ */
+static int helper_run(json_t *request, uint64_t timeout_usec, json_t **ret, struct error *reterr)
+{
+	const char *path = helper_path ? helper_path : "/proc/self/exe";
+	char *argv[] = { (char *)"driftless", (char *)"__source-helper", NULL };
+	uint64_t deadline = now_usec(CLOCK_MONOTONIC) + timeout_usec;
+	posix_spawn_file_actions_t actions;
+	posix_spawnattr_t attr;
+	sigset_t all, none;
+	int in[2], out[2], status = 0, r;
+	struct strbuf reply = STRBUF_INIT, req = STRBUF_INIT;
+	bool timed_out = false;
+	json_error_t jerr;
+	pid_t pid;
+
+	if (pipe2(in, O_CLOEXEC) < 0)
+		return error_set(reterr, -errno, "pipe: %s", strerror(errno));
+	if (pipe2(out, O_CLOEXEC) < 0) {
+		r = -errno;
+		close(in[0]);
+		close(in[1]);
+		return error_set(reterr, r, "pipe: %s", strerror(-r));
+	}
+	posix_spawn_file_actions_init(&actions);
+	posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
+	posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+	posix_spawnattr_init(&attr);
+	/* the daemon blocks and handles signals itself; the child starts with defaults */
+	sigfillset(&all);
+	sigemptyset(&none);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	r = -posix_spawn(&pid, path, &actions, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&actions);
+	posix_spawnattr_destroy(&attr);
+	close(in[0]);
+	close(out[1]);
+	if (r < 0) {
+		close(in[1]);
+		close(out[0]);
+		return error_set(reterr, r, "Failed to run %s: %s", path, strerror(-r));
+	}
+
+	(void)json_dump_callback(request, append_json, &req, JSON_COMPACT);
+	(void)signal(SIGPIPE, SIG_IGN);
+	(void)write_all(in[1], req.buf, req.len);
+	strbuf_release(&req);
+	close(in[1]);
+
+	for (;;) {
+		struct pollfd p = { .fd = out[0], .events = POLLIN };
+		uint64_t now = now_usec(CLOCK_MONOTONIC);
+		char buf[4096];
+		ssize_t k;
+
+		if (now >= deadline) {
+			timed_out = true;
+			break;
+		}
+		r = poll(&p, 1,
+		         (int)((deadline - now + 999) / 1000 > INT_MAX ?
+		                       INT_MAX :
+		                       (deadline - now + 999) / 1000));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0)
+			continue;
+		k = read(out[0], buf, sizeof(buf));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		if (reply.len + (size_t)k <= REPLY_MAX_BYTES)
+			strbuf_add(&reply, buf, (size_t)k);
+	}
+	close(out[0]);
+	if (timed_out)
+		(void)kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (timed_out) {
+		strbuf_release(&reply);
+		return error_set(reterr, -ETIMEDOUT, "timed out");
+	}
+	*ret = json_loadb(reply.buf, reply.len, 0, &jerr);
+	strbuf_release(&reply);
+	if (!*ret || !json_is_object(*ret)) {
+		json_decref(*ret);
+		*ret = NULL;
+		if (WIFSIGNALED(status))
+			return error_set(reterr, -EIO, "the fetch process died of signal %d",
+			                 WTERMSIG(status));
+		return error_set(reterr, -EIO, "the fetch process failed (exit status %d)",
+		                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
+	return 0;
+}
+
+/* Every tree and blob of the commit's tree is present (a fetch may be incomplete). */
+static int check_complete(git_repository *repo, const git_oid *commit_id, struct error *reterr)
+{
+	_cleanup_(git_odb_freep) git_odb *odb = NULL;
+	_cleanup_(git_commit_freep) git_commit *commit = NULL;
+	_cleanup_(git_tree_freep) git_tree *root = NULL;
+	_cleanup_free_ git_oid *stack = NULL;
+	size_t n = 0, cap = 64;
+	char hex[SOURCE_OID_HEX_MAX];
+	int g;
+
+	source_oid_hex(commit_id, hex);
+	g = git_repository_odb(&odb, repo);
+	if (g >= 0)
+		g = git_commit_lookup(&commit, repo, commit_id);
+	if (g >= 0)
+		g = git_commit_tree(&root, commit);
+	if (g < 0)
+		return source_git_error(g, reterr, "Commit %s is incomplete or corrupt", hex);
+	stack = xreallocarray(NULL, cap, sizeof(*stack));
+	git_oid_cpy(&stack[n++], git_tree_id(root));
+	while (n > 0) {
+		_cleanup_(git_tree_freep) git_tree *tree = NULL;
+		git_oid id = stack[--n];
+
+		g = git_tree_lookup(&tree, repo, &id);
+		if (g < 0)
+			return source_git_error(g, reterr, "Commit %s is incomplete or corrupt",
+			                        hex);
+		for (size_t i = 0, count = git_tree_entrycount(tree); i < count; i++) {
+			const git_tree_entry *e = git_tree_entry_byindex(tree, i);
+			char blob[SOURCE_OID_HEX_MAX];
+
+			if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
+				if (n == cap)
+					stack = xreallocarray(stack, cap *= 2, sizeof(*stack));
+				git_oid_cpy(&stack[n++], git_tree_entry_id(e));
+				continue;
+			}
+			if (git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
+			    git_odb_exists(odb, git_tree_entry_id(e)) == 1)
+				continue;
+			source_oid_hex(git_tree_entry_id(e), blob);
+			return error_set(reterr, -EIO,
+			                 "Commit %s is incomplete: blob %s (%s) is missing", hex,
+			                 blob, git_tree_entry_name(e));
+		}
+	}
+	return 0;
+}
+
+static int verify_commit(const struct source_config *c, git_repository *repo, const git_oid *id,
+                         struct source_signature *ret, struct error *reterr)
+{
+	_cleanup_(git_buf_disposep) git_buf sig = GIT_BUF_INIT;
+	_cleanup_(git_buf_disposep) git_buf data = GIT_BUF_INIT;
+	_cleanup_(git_commit_freep) git_commit *commit = NULL;
+	int64_t when;
+	int g;
+
+	g = git_commit_lookup(&commit, repo, id);
+	if (g < 0)
+		return source_git_error(g, reterr, "Failed to read the commit to verify");
+	when = (int64_t)git_commit_committer(commit)->when.time;
+	g = git_commit_extract_signature(&sig, &data, repo, (git_oid *)id, NULL);
+	if (g == GIT_ENOTFOUND) /* unsigned: still a verdict */
+		return source_signature_verify(&c->verify, NULL, 0, NULL, 0, when, ret, reterr);
+	if (g < 0)
+		return source_git_error(g, reterr, "Failed to read the commit's signature");
+	return source_signature_verify(&c->verify, sig.ptr, sig.size, data.ptr, data.size, when,
+	                               ret, reterr);
+}
+
+static bool is_retryable(const char *kind)
+{
+	return kind && streq(kind, "network");
+}
+
+static int kind_to_errno(const char *kind)
+{
+	if (!kind)
+		return -EIO;
+	if (streq(kind, "auth"))
+		return -EACCES;
+	if (streq(kind, "hostkey") || streq(kind, "tls"))
+		return -EKEYREJECTED;
+	if (streq(kind, "notfound"))
+		return -ENOENT;
+	return -EIO;
+}
+
+/* The network half, with retries: fills the fields of ret it learns. */
+static int fetch_remote(const struct source_config *c, const char *repo_dir, const char *have,
+                        struct source_fetch_result *ret, json_t **ret_reply, struct error *reterr)
+{
+	_cleanup_free_ char *url = source_config_display_url(c);
+	json_t *request = helper_request(c, repo_dir, have);
+	struct backoff backoff;
+	int r = 0;
+
+	backoff_init(&backoff, c->retry_initial_usec, c->retry_max_usec, BACKOFF_JITTER_EQUAL);
+	for (unsigned attempt = 0;; attempt++) {
+		struct error e = ERROR_INIT;
+		json_t *reply = NULL;
+		const char *kind = NULL;
+		bool retry;
+
+		ret->attempts = attempt + 1;
+		r = helper_run(request, c->timeout_usec, &reply, &e);
+		if (r == -ETIMEDOUT) {
+			char span[FORMAT_TIMESPAN_MAX];
+
+			(void)error_set(&e, r, "Fetching from %s timed out after %s", url,
+			                format_timespan(span, sizeof(span), c->timeout_usec));
+			retry = true;
+		} else if (r < 0) {
+			retry = false;
+		} else if (json_object_get(reply, "error")) {
+			kind = json_string_value(json_object_get(reply, "kind"));
+			r = kind_to_errno(kind);
+			(void)error_set(&e, r, "%s",
+			                json_is_string(json_object_get(reply, "error")) ?
+			                        json_string_value(json_object_get(reply, "error")) :
+			                        "the fetch failed");
+			retry = is_retryable(kind);
+			json_decref(reply);
+			reply = NULL;
+		} else {
+			*ret_reply = reply;
+			break;
+		}
+		if (!retry || attempt >= c->retries) {
+			if (attempt > 0)
+				(void)error_prefix(&e, r, "after %u attempts", attempt + 1);
+			*reterr = e;
+			break;
+		}
+		{
+			uint64_t delay = backoff_next_usec(&backoff);
+			char span[FORMAT_TIMESPAN_MAX];
+
+			log_warning("%s; retrying in %s", e.message,
+			            format_timespan(span, sizeof(span), delay));
+			(void)usleep((useconds_t)(delay > 3600 * USEC_PER_SEC ?
+			                                  3600 * USEC_PER_SEC :
+			                                  delay));
+		}
+	}
+	json_decref(request);
+	return r;
+}
+
+static void tracking_read(const char *repo_dir, char *out, size_t size)
+{
+	_cleanup_free_ char *path = xstrjoin(repo_dir, "/" TRACKING_FILE, NULL);
+	_cleanup_free_ char *data = NULL;
+	size_t len;
+
+	out[0] = '\0';
+	if (read_file_full(path, 4096, &data, &len, NULL) == 0) {
+		while (len > 0 && data[len - 1] == '\n')
+			data[--len] = '\0';
+		snprintf(out, size, "%s", data);
+	}
+}
+
+/* Is the move from ret->previous to tip allowed by the history rules? */
+static int check_history(const struct source_config *c, git_repository *repo, const git_oid *tip,
+                         const char *repo_dir, const struct source_fetch_result *ret,
+                         struct error *reterr)
+{
+	_cleanup_free_ char *url = source_config_display_url(c);
+	_cleanup_free_ char *tracking =
+	        xasprintf("%s %s", source_ref_kind_to_string(c->ref_kind), c->ref);
+	char tracked_before[512];
+	git_oid current;
+	int g;
+
+	if (!ret->previous[0] || git_oid_fromstr(&current, ret->previous) < 0 ||
+	    git_oid_equal(&current, tip) || c->ref_kind == SOURCE_REF_COMMIT)
+		return 0;
+	/* the config now follows another ref: the two histories need not be related */
+	tracking_read(repo_dir, tracked_before, sizeof(tracked_before));
+	if (!streq(tracked_before, tracking)) {
+		log_notice("Now following %s (was '%s'): not checking that it contains %.12s",
+		           tracking, tracked_before, ret->previous);
+		return 0;
+	}
+	g = git_graph_descendant_of(repo, tip, &current);
+	if (g < 0)
+		return source_git_error(g, reterr, "Failed to compare %s with %s", ret->remote,
+		                        ret->previous);
+	if (g > 0)
+		return 0;
+	if (!c->allow_force_push)
+		return error_set(reterr, -ESTALE,
+		                 "Refusing %s: %s %s moved from %.12s to %.12s, which does not "
+		                 "contain it (a force push or a rewritten history); set "
+		                 "source.allow_force_push to accept such moves",
+		                 url, source_ref_kind_to_string(c->ref_kind), c->ref, ret->previous,
+		                 ret->remote);
+	log_warning("%s %s moved from %.12s to %.12s without containing it (a force push); "
+	            "accepted because source.allow_force_push is set",
+	            source_ref_kind_to_string(c->ref_kind), c->ref, ret->previous, ret->remote);
+	return 0;
+}
+
+/* Move refs/driftless/current to tip and remember which ref it came from. */
+static int accept(const struct source_config *c, git_repository *repo, const git_oid *tip,
+                  const char *repo_dir, struct error *reterr)
+{
+	_cleanup_(git_reference_freep) git_reference *ref = NULL;
+	_cleanup_free_ char *path = xstrjoin(repo_dir, "/" TRACKING_FILE, NULL);
+	_cleanup_free_ char *line =
+	        xasprintf("%s %s\n", source_ref_kind_to_string(c->ref_kind), c->ref);
+	char before[512];
+	int g;
+
+	g = git_reference_create(&ref, repo, REF_CURRENT, tip, 1, "driftless: accept");
+	if (g < 0)
+		return source_git_error(g, reterr, "Failed to record the revision in use");
+	tracking_read(repo_dir, before, sizeof(before));
+	if (strlen(before) + 1 == strlen(line) && strncmp(before, line, strlen(before)) == 0)
+		return 0;
+	return write_file_atomic(path, line, strlen(line), 0600, reterr);
+}
+
+/* source_fetch() with the clone locked. */
+static int fetch_locked(const struct source_config *c, const char *repo_dir,
+                        struct source_fetch_result *ret, struct error *reterr)
+{
+	_cleanup_(git_repository_freep) git_repository *repo = NULL;
+	_cleanup_free_ char *url = source_config_display_url(c);
+	char have[SOURCE_REVISION_MAX];
+	json_t *reply = NULL;
+	git_oid tip;
+	int g, r;
+
+	repo_clean(repo_dir);
+	g = git_repository_open_bare(&repo, repo_dir);
+	if (g < 0)
+		return source_git_error(g, reterr, "Failed to open the clone %s", repo_dir);
+	ref_read(repo, REF_CURRENT, ret->previous);
+	memcpy(ret->revision, ret->previous, sizeof(ret->revision));
+	ref_read(repo, REF_REMOTE, have);
+	/* a new handle afterwards: the child adds objects and refs behind this one's back */
+	git_repository_free(TAKE_PTR(repo));
+
+	r = fetch_remote(c, repo_dir, have, ret, &reply, reterr);
+	if (r < 0)
+		return r;
+	ret->transferred = json_is_true(json_object_get(reply, "transferred"));
+	ret->received_objects = (uint64_t)json_integer_value(json_object_get(reply, "objects"));
+	ret->received_bytes = (uint64_t)json_integer_value(json_object_get(reply, "bytes"));
+	snprintf(ret->remote, sizeof(ret->remote), "%s",
+	         json_is_string(json_object_get(reply, "tip")) ?
+	                 json_string_value(json_object_get(reply, "tip")) :
+	                 "");
+	json_decref(reply);
+	if (strlen(ret->remote) != GIT_OID_HEXSZ || git_oid_fromstr(&tip, ret->remote) < 0)
+		return error_set(reterr, -EIO, "The fetch process gave no revision");
+
+	g = git_repository_open_bare(&repo, repo_dir);
+	if (g < 0)
+		return source_git_error(g, reterr, "Failed to open the clone %s", repo_dir);
+	r = check_complete(repo, &tip, reterr);
+	if (r < 0)
+		return r;
+	r = check_history(c, repo, &tip, repo_dir, ret, reterr);
+	if (r < 0)
+		return r;
+	if (c->verify.allowed_signers_file || c->verify.gpg_keyring_file) {
+		ret->verified = true;
+		r = verify_commit(c, repo, &tip, &ret->signature, reterr);
+		if (r < 0)
+			return r;
+		if (ret->signature.status != SOURCE_SIGNATURE_GOOD)
+			return error_set(reterr, -EPERM,
+			                 "Refusing commit %.12s of %s: signature %s: %s",
+			                 ret->remote, url,
+			                 source_signature_status_to_string(ret->signature.status),
+			                 ret->signature.reason);
+	}
+	r = accept(c, repo, &tip, repo_dir, reterr);
+	if (r < 0)
+		return r;
+	memcpy(ret->revision, ret->remote, sizeof(ret->revision));
+	return 0;
+}
+
+int source_fetch(const struct source_config *c, const char *repo_dir,
+                 struct source_fetch_result *ret, struct error *reterr)
+{
+	uint64_t start = now_usec(CLOCK_MONOTONIC);
+	_cleanup_free_ char *head = xstrjoin(repo_dir, "/HEAD", NULL);
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	*ret = (struct source_fetch_result){ 0 };
+	r = source_git_init(reterr);
+	if (r < 0)
+		return r;
+	if (access(head, F_OK) < 0) {
+		r = repo_create(repo_dir, reterr);
+		if (r < 0)
+			return r;
+	}
+	r = repo_lock(repo_dir, c->timeout_usec, &fd, reterr);
+	if (r < 0)
+		return r;
+	r = fetch_locked(c, repo_dir, ret, reterr);
+	ret->duration_usec = now_usec(CLOCK_MONOTONIC) - start;
+	return r;
+}
+
+int source_current(const char *repo_dir, char ret[SOURCE_REVISION_MAX], struct error *reterr)
+{
+	_cleanup_(git_repository_freep) git_repository *repo = NULL;
+	char rev[SOURCE_REVISION_MAX];
+	int g, r;
+
+	r = source_git_init(reterr);
+	if (r < 0)
+		return r;
+	g = git_repository_open_bare(&repo, repo_dir);
+	if (g < 0)
+		return source_git_error(g, reterr, "Failed to open the clone %s", repo_dir);
+	ref_read(repo, REF_CURRENT, rev);
+	if (!rev[0])
+		return error_set(reterr, -ENOENT, "%s has no revision in use yet", repo_dir);
+	memcpy(ret, rev, SOURCE_REVISION_MAX);
+	return 0;
+}

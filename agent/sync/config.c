@@ -1,0 +1,225 @@
+/* The config file: read, validate, hand the sections to their modules. */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/fileio.h"
+#include "core/strbuf.h"
+#include "doc/doc.h"
+#include "source/source.h"
+#include "sync/sync.h"
+
+#define CONFIG_MAX_BYTES (1u << 20)
+
+struct loader {
+	const char *file;
+	struct doc_positions *positions;
+	struct error *reterr;
+};
+
+/* A problem with node (or, when node has no position, with parent). */
+#define fail_at(x, node, parent, field, ...)                                                     \
+	doc_error_at((x)->positions, (node), (parent), (x)->file, (field), -EINVAL, (x)->reterr, \
+	             __VA_ARGS__)
+#define fail(x, node, field, ...) fail_at(x, node, NULL, field, __VA_ARGS__)
+
+static bool is_valid_env_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	/* a DNS label: it names directories, metrics labels and ConfigMaps */
+	if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
+static int load_environment(struct loader *l, struct sync_environment *env, const char *name,
+                            const json_t *node)
+{
+	const char *key;
+	json_t *v;
+
+	env->name = xstrdup(name);
+	env->prune = true;
+	if (!is_valid_env_name(name)) {
+		_cleanup_free_ char *field = xstrjoin("environments.", name, NULL);
+
+		return fail(l, node, field,
+		            "an environment name must be lower-case letters, digits and '-' (at "
+		            "most 63)");
+	}
+	if (!json_is_object(node)) {
+		_cleanup_free_ char *field = xstrjoin("environments.", name, NULL);
+
+		return fail(l, node, field, "expected a mapping");
+	}
+	json_object_foreach((json_t *)node, key, v) {
+		_cleanup_free_ char *field = xasprintf("environments.%s.%s", name, key);
+
+		if (streq(key, "path")) {
+			if (!json_is_string(v) || json_string_length(v) == 0)
+				return fail(l, json_is_string(v) ? v : node, field,
+				            "expected the overlay's directory in the repository");
+			env->path = xstrdup(json_string_value(v));
+		} else if (streq(key, "prune")) {
+			if (!json_is_boolean(v))
+				return fail(l, node, field, "expected true or false");
+			env->prune = json_is_true(v);
+		} else if (streq(key, "promote_from")) {
+			if (!json_is_string(v))
+				return fail(l, node, field, "expected an environment name");
+			env->promote_from = xstrdup(json_string_value(v));
+		} else if (streq(key, "cluster")) {
+			if (!json_is_object(v))
+				return fail(l, node, field, "expected a mapping");
+			env->cluster = json_incref(v);
+		} else {
+			return fail_at(
+			        l, v, node, field,
+			        "unknown field (expected path, prune, promote_from or cluster)");
+		}
+	}
+	if (!env->path) {
+		_cleanup_free_ char *field = xasprintf("environments.%s.path", name);
+
+		return fail(l, node, field, "missing: the overlay's directory in the repository");
+	}
+	return 0;
+}
+
+static int load(struct loader *l, struct sync_config *c, const json_t *root, const char *dir)
+{
+	const json_t *envs = NULL;
+	const char *key;
+	json_t *v;
+	int r;
+
+	if (!json_is_object(root))
+		return fail(l, root, NULL, "expected a mapping at the top of the config file");
+	json_object_foreach((json_t *)root, key, v) {
+		if (streq(key, "source")) {
+			r = source_config_parse(&c->source, v, l->file, dir, l->positions,
+			                        l->reterr);
+			if (r < 0)
+				return r;
+		} else if (streq(key, "state_dir")) {
+			if (!json_is_string(v) || json_string_value(v)[0] != '/')
+				return fail(l, json_is_string(v) ? v : root, "state_dir",
+				            "expected an absolute path");
+			free(c->state_dir);
+			c->state_dir = xstrdup(json_string_value(v));
+		} else if (streq(key, "environments")) {
+			if (!json_is_object(v))
+				return fail(l, root, "environments", "expected a mapping of names");
+			envs = v;
+		} else if (streq(key, "webhook")) {
+			if (!json_is_object(v))
+				return fail(l, root, "webhook", "expected a mapping");
+			c->webhook = json_incref(v);
+		} else {
+			return fail_at(l, v, root, key,
+			               "unknown field (expected source, environments, webhook or "
+			               "state_dir)");
+		}
+	}
+	if (!c->source.url)
+		return fail(l, root, "source", "missing: the repository to follow");
+	if (envs) {
+		c->environments = xcalloc(json_object_size(envs), sizeof(*c->environments));
+		json_object_foreach((json_t *)envs, key, v) {
+			r = load_environment(l, &c->environments[c->n_environments++], key, v);
+			if (r < 0)
+				return r;
+		}
+		for (size_t i = 0; i < c->n_environments; i++) {
+			const char *from = c->environments[i].promote_from;
+			_cleanup_free_ char *field = NULL;
+
+			if (!from || sync_config_environment(c, from))
+				continue;
+			field = xasprintf("environments.%s.promote_from", c->environments[i].name);
+			return fail(l,
+			            json_object_get(json_object_get(envs, c->environments[i].name),
+			                            "promote_from"),
+			            field, "no environment is called '%s'", from);
+		}
+	}
+	return 0;
+}
+
+int sync_config_load(const char *path, struct sync_config **ret, struct error *reterr)
+{
+	_cleanup_free_ char *data = NULL, *dir = NULL;
+	struct loader l = { .file = path, .reterr = reterr };
+	struct sync_config *c;
+	json_t *docs = NULL;
+	const char *slash;
+	size_t len;
+	int r;
+
+	r = read_file_full(path, CONFIG_MAX_BYTES, &data, &len, reterr);
+	if (r < 0)
+		return error_prefix(reterr, r, "Failed to read the config file");
+	l.positions = doc_positions_new();
+	r = doc_parse_yaml(data, len, path, l.positions, &docs, reterr);
+	if (r < 0) {
+		doc_positions_free(l.positions);
+		return r;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->file = xstrdup(path);
+	c->state_dir = xstrdup(SYNC_STATE_DIR_DEFAULT);
+	source_config_init(&c->source);
+	slash = strrchr(path, '/');
+	dir = slash ? xstrndup(path, (size_t)(slash - path + (slash == path))) : xstrdup(".");
+	if (json_array_size(docs) != 1)
+		r = fail(&l, NULL, NULL, "expected exactly one YAML document, found %zu",
+		         json_array_size(docs));
+	else
+		r = load(&l, c, json_array_get(docs, 0), dir);
+	json_decref(docs);
+	doc_positions_free(l.positions);
+	if (r < 0) {
+		sync_config_free(c);
+		return r;
+	}
+	*ret = c;
+	return 0;
+}
+
+struct sync_config *sync_config_free(struct sync_config *c)
+{
+	if (!c)
+		return NULL;
+	for (size_t i = 0; i < c->n_environments; i++) {
+		free(c->environments[i].name);
+		free(c->environments[i].path);
+		free(c->environments[i].promote_from);
+		json_decref(c->environments[i].cluster);
+	}
+	free(c->environments);
+	source_config_release(&c->source);
+	json_decref(c->webhook);
+	free(c->state_dir);
+	free(c->file);
+	free(c);
+	return NULL;
+}
+
+const struct sync_environment *sync_config_environment(const struct sync_config *c,
+                                                       const char *name)
+{
+	for (size_t i = 0; i < c->n_environments; i++)
+		if (streq(c->environments[i].name, name))
+			return &c->environments[i];
+	return NULL;
+}
+
+char *sync_config_repo_dir(const struct sync_config *c)
+{
+	return xstrjoin(c->state_dir, "/repo.git", NULL);
+}
