@@ -106,11 +106,8 @@ int source_git_error(int git_code, struct error *reterr, const char *what, ...)
 	strbuf_vaddf(&sb, what, ap);
 	va_end(ap);
 	if (last && last->message && last->message[0]) {
-		_cleanup_free_ char *msg = xstrdup(last->message);
-
-		/* libgit2 quotes URLs in some messages: never let a credential through */
 		strbuf_addstr(&sb, ": ");
-		strbuf_addstr(&sb, msg);
+		strbuf_addstr(&sb, last->message);
 		strbuf_rtrim(&sb);
 	}
 	(void)error_set(reterr, code, "%s", sb.buf);
@@ -165,4 +162,27 @@ void source_remove_tree(const char *dir)
 	if (posix_spawnp(&pid, "rm", NULL, NULL, argv, environ) == 0)
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
+}
+
+void source_url_scrub(char *text, const char *url)
+{
+	const char *start = strstr(url, "://"), *end, *slash;
+	size_t n;
+	char *hit;
+
+	if (!start)
+		return;
+	start += 3;
+	slash = strchr(start, '/');
+	end = memrchr(start, '@', slash ? (size_t)(slash - start) : strlen(start));
+	if (!end)
+		return;
+	n = (size_t)(end - start);
+	if (n < 3)
+		return;
+	/* the user information, which may be a token: "***" in its place, wherever it is */
+	while ((hit = memmem(text, strlen(text), start, n))) {
+		memmove(hit + 3, hit + n, strlen(hit + n) + 1);
+		memcpy(hit, "***", 3);
+	}
 }

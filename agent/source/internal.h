@@ -29,6 +29,13 @@ void source_oid_hex(const git_oid *oid, char out[SOURCE_OID_HEX_MAX]);
  */
 char *source_url_redact(const char *url);
 
+/*
+ * Replace, in place, every occurrence of url's user information (which may be a token) in
+ * text with "***": for messages of libgit2's that quote the URL. Never makes text longer
+ * (user information of fewer than 3 bytes is left alone).
+ */
+void source_url_scrub(char *text, const char *url);
+
 struct source_repo;
 /* The libgit2 handle behind r, owned by r. */
 git_repository *source_repo_git(struct source_repo *r);

@@ -494,6 +494,14 @@ int source_helper_main(void)
 	git_repository_free(repo);
 	if (!reply)
 		reply = json_pack("{s:s, s:s}", "error", "internal error", "kind", "other");
+	if (json_is_string(json_object_get(reply, "error"))) {
+		/* whatever libgit2 quoted of the URL: no credential leaves this process */
+		_cleanup_free_ char *text =
+		        xstrdup(json_string_value(json_object_get(reply, "error")));
+
+		source_url_scrub(text, req.url);
+		json_object_set_new(reply, "error", json_string(text));
+	}
 	(void)json_dumpf(reply, stdout, JSON_COMPACT);
 	fputc('\n', stdout);
 	json_decref(reply);

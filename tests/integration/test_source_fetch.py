@@ -138,6 +138,21 @@ def test_ssh_key_with_passphrase(driftless_bin, testenv, testenv_environ, tmp_pa
     assert "wrong" not in doc["error"].replace("wrong key", "")
 
 
+def test_token_in_url_never_shown(driftless_bin, testenv, testenv_environ, tmp_path):
+    repo = Repo(testenv, tmp_path, "token-in-url")
+    repo.commit("one")
+    repo.push()
+    url = repo.https_url.replace("https://", "https://tok3n-in-the-url@")
+    config = write_config(tmp_path, {"url": url, "retries": 0,
+                                     "auth": {"ca_file": testenv["GIT_CA_FILE"]}})
+    rc, doc, err = fetch(driftless_bin, testenv_environ, config, testenv)
+    assert rc == 2
+    assert "tok3n-in-the-url" not in json.dumps(doc) + err
+    assert "https://***@localhost" in doc["error"] and doc["url"].startswith("https://***@")
+    with open(tmp_path / "state" / "source.json") as f:
+        assert "tok3n-in-the-url" not in f.read()
+
+
 def test_wrong_ssh_key_is_rejected(driftless_bin, testenv, testenv_environ, tmp_path):
     repo = Repo(testenv, tmp_path, "wrong-key")
     repo.commit("one")
