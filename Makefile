@@ -143,9 +143,11 @@ $(BUILD)/lib$(1).a: $(patsubst %.c,$(BUILD)/%.o,$(wildcard agent/$(1)/*.c))
 endef
 $(foreach m,$(MODULES),$(eval $(call module_archive,$(m))))
 
-$(BUILD)/driftless: $(BUILD)/agent/main.o $(ARCHIVES)
+# -Wl,--dynamic-list: the one symbol libgit2 must find in the executable (source/nodelay.c)
+$(BUILD)/driftless: $(BUILD)/agent/main.o $(ARCHIVES) agent/source/exports.ld
 	$(call say,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(ARCHIVES) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -Wl,--dynamic-list=agent/source/exports.ld -o $@ $< $(ARCHIVES) \
+		$(LDLIBS)
 
 # Unit tests: one cmocka executable per tests/unit/<module>/test-<module>-<topic>.c,
 # linked with the same archives as the daemon.

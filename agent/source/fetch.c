@@ -327,18 +327,44 @@ static int helper_run(json_t *request, uint64_t timeout_usec, json_t **ret, stru
 	return 0;
 }
 
-/* Every tree and blob of the commit's tree is present (a fetch may be incomplete). */
-static int check_complete(git_repository *repo, const git_oid *commit_id, struct error *reterr)
+struct pending_tree {
+	git_oid id;
+	char *path; /* from the root, "" for the root */
+};
+
+/* Whether the tree at path in before (may be NULL) is id: then it was checked then. */
+static bool was_checked(git_tree *before, const char *path, const git_oid *id)
+{
+	_cleanup_(git_tree_entry_freep) git_tree_entry *e = NULL;
+
+	return before && git_tree_entry_bypath(&e, before, path) == 0 &&
+	       git_oid_equal(git_tree_entry_id(e), id);
+}
+
+/*
+ * Every tree and blob of the commit's tree is present (a fetch may be incomplete). Subtrees
+ * that are the same as in the commit accepted before (accepted_hex, may be "") were checked
+ * when it was accepted, and objects are never removed from the clone: they are skipped.
+ */
+static int check_complete(git_repository *repo, const git_oid *commit_id, const char *accepted_hex,
+                          struct error *reterr)
 {
 	_cleanup_(git_odb_freep) git_odb *odb = NULL;
-	_cleanup_(git_commit_freep) git_commit *commit = NULL;
-	_cleanup_(git_tree_freep) git_tree *root = NULL;
-	_cleanup_free_ git_oid *stack = NULL;
+	_cleanup_(git_commit_freep) git_commit *commit = NULL, *old = NULL;
+	_cleanup_(git_tree_freep) git_tree *root = NULL, *before = NULL;
+	_cleanup_free_ struct pending_tree *stack = NULL;
 	size_t n = 0, cap = 64;
 	char hex[SOURCE_OID_HEX_MAX];
-	int g;
+	git_oid accepted;
+	int g, r = 0;
 
 	source_oid_hex(commit_id, hex);
+	if (accepted_hex[0] && git_oid_fromstr(&accepted, accepted_hex) == 0) {
+		if (git_oid_equal(&accepted, commit_id))
+			return 0;
+		if (git_commit_lookup(&old, repo, &accepted) == 0)
+			(void)git_commit_tree(&before, old);
+	}
 	g = git_repository_odb(&odb, repo);
 	if (g >= 0)
 		g = git_commit_lookup(&commit, repo, commit_id);
@@ -347,35 +373,49 @@ static int check_complete(git_repository *repo, const git_oid *commit_id, struct
 	if (g < 0)
 		return source_git_error(g, reterr, "Commit %s is incomplete or corrupt", hex);
 	stack = xreallocarray(NULL, cap, sizeof(*stack));
-	git_oid_cpy(&stack[n++], git_tree_id(root));
-	while (n > 0) {
+	stack[n++] = (struct pending_tree){ .path = xstrdup("") };
+	git_oid_cpy(&stack[0].id, git_tree_id(root));
+	while (n > 0 && r == 0) {
 		_cleanup_(git_tree_freep) git_tree *tree = NULL;
-		git_oid id = stack[--n];
+		_cleanup_free_ char *path = stack[--n].path;
+		git_oid id = stack[n].id;
 
 		g = git_tree_lookup(&tree, repo, &id);
-		if (g < 0)
-			return source_git_error(g, reterr, "Commit %s is incomplete or corrupt",
-			                        hex);
-		for (size_t i = 0, count = git_tree_entrycount(tree); i < count; i++) {
+		if (g < 0) {
+			r = source_git_error(g, reterr, "Commit %s is incomplete or corrupt", hex);
+			break;
+		}
+		for (size_t i = 0, count = git_tree_entrycount(tree); i < count && r == 0; i++) {
 			const git_tree_entry *e = git_tree_entry_byindex(tree, i);
 			char blob[SOURCE_OID_HEX_MAX];
+			char *child;
 
 			if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
+				child = path[0] ?
+				                xstrjoin(path, "/", git_tree_entry_name(e), NULL) :
+				                xstrdup(git_tree_entry_name(e));
+				if (was_checked(before, child, git_tree_entry_id(e))) {
+					free(child);
+					continue;
+				}
 				if (n == cap)
 					stack = xreallocarray(stack, cap *= 2, sizeof(*stack));
-				git_oid_cpy(&stack[n++], git_tree_entry_id(e));
+				stack[n] = (struct pending_tree){ .path = child };
+				git_oid_cpy(&stack[n++].id, git_tree_entry_id(e));
 				continue;
 			}
 			if (git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
 			    git_odb_exists(odb, git_tree_entry_id(e)) == 1)
 				continue;
 			source_oid_hex(git_tree_entry_id(e), blob);
-			return error_set(reterr, -EIO,
-			                 "Commit %s is incomplete: blob %s (%s) is missing", hex,
-			                 blob, git_tree_entry_name(e));
+			r = error_set(reterr, -EIO,
+			              "Commit %s is incomplete: blob %s (%s) is missing", hex, blob,
+			              git_tree_entry_name(e));
 		}
 	}
-	return 0;
+	while (n > 0)
+		free(stack[--n].path);
+	return r;
 }
 
 static int verify_commit(const struct source_config *c, git_repository *repo, const git_oid *id,
@@ -592,7 +632,7 @@ static int fetch_locked(const struct source_config *c, const char *repo_dir,
 	g = git_repository_open_bare(&repo, repo_dir);
 	if (g < 0)
 		return source_git_error(g, reterr, "Failed to open the clone %s", repo_dir);
-	r = check_complete(repo, &tip, reterr);
+	r = check_complete(repo, &tip, ret->previous, reterr);
 	if (r < 0)
 		return r;
 	r = check_history(c, repo, &tip, repo_dir, ret, reterr);

@@ -89,3 +89,6 @@ int source_ssh_pattern_list_match(const char *s, const char *list);
 
 /* Whether sig (len bytes) starts, after white space, with the armour line armour. */
 bool source_signature_has_armor(const char *sig, size_t len, const char *armour);
+
+/* In the fetch helper: set TCP_NODELAY on the TCP sockets libgit2 connects (nodelay.c). */
+void source_nodelay_enable(void);

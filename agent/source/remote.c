@@ -479,6 +479,7 @@ int source_helper_main(void)
 		return 2;
 	}
 
+	source_nodelay_enable();
 	if (source_git_init(&e) < 0) {
 		reply = json_pack("{s:s, s:s}", "error", e.message, "kind", "other");
 	} else if (req.ca_file &&
