@@ -60,9 +60,10 @@ const struct cli_command cli_commands[] = {
 	        .name = "version",
 	        .synopsis = "[--output text|json]",
 	        .summary = "Print the version of driftless and of every library it uses",
-	        .help = "Print the version of driftless and of every linked library: libgit2\n"
-	                "(with its https and ssh features), libcurl (with its TLS backend),\n"
-	                "OpenSSL, libyaml, jansson, libsystemd, libmicrohttpd and libxml2.\n"
+	        .help = "Print the version of driftless and of every library it uses: libgit2\n"
+	                "(with its https and ssh features), gpgme (with gnupg), libcurl (with its\n"
+	                "TLS backend), OpenSSL, libyaml, jansson, libsystemd, libmicrohttpd and\n"
+	                "libxml2.\n"
 	                "\n"
 	                "Options:\n"
 	                "  -o, --output FORMAT   text (default) or json\n",

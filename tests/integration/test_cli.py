@@ -9,7 +9,7 @@ def run(bin_, *args):
     return subprocess.run([bin_, *args], capture_output=True, text=True, timeout=30)
 
 
-LIBRARIES = ["libgit2", "libcurl", "OpenSSL", "libyaml", "jansson", "libsystemd",
+LIBRARIES = ["libgit2", "gpgme", "libcurl", "OpenSSL", "libyaml", "jansson", "libsystemd",
              "libmicrohttpd", "libxml2"]
 
 
