@@ -166,10 +166,14 @@ $(BUILD)/tests/fuzz/replay-%: tests/fuzz/%.c tests/fuzz/standalone.c $(ARCHIVES)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/standalone.c \
 		$(ARCHIVES) $(LDLIBS)
 
+# A target's corpus: the directories tests/fuzz/NAME.corpus lists, else FUZZ_CORPUS.
+fuzz_corpus = $$(cat tests/fuzz/$(1).corpus 2>/dev/null || echo $(FUZZ_CORPUS))
+
 fuzz-replay: $(FUZZ_REPLAY_BINS)
 	@for f in $(FUZZ_REPLAY_BINS); do \
+		t=$$(basename $$f); t=$${t#replay-fuzz-}; \
 		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-			$$f $(FUZZ_CORPUS) || exit 1; \
+			$$f $(call fuzz_corpus,$$t) || exit 1; \
 	done
 
 # The libFuzzer binaries (clang only: make fuzz builds them in build-fuzz/).
@@ -193,16 +197,18 @@ test: lint $(UNIT_BINS) $(BUILD)/driftless
 check: lint
 	@$(MAKE) --no-print-directory BUILD=build-asan SANITIZE=1 unit fuzz-replay
 
-# Each fuzz target for FUZZ_SECONDS with clang's libFuzzer, starting from the conformance
-# cases; new inputs go to build-fuzz/corpus/, never into the repository.
+# Each fuzz target for FUZZ_SECONDS with clang's libFuzzer, starting from its corpus (the
+# conformance cases unless tests/fuzz/NAME.corpus names others); new inputs go to
+# build-fuzz/corpus/, never into the repository.
 fuzz: $(BUILD)/config.mk
 	@$(MAKE) --no-print-directory BUILD=build-fuzz SANITIZE=fuzzer CC=clang fuzz-build
 	@for src in $(FUZZ_SRCS); do \
-		t=$$(basename $$src .c); mkdir -p build-fuzz/corpus/$$t; \
+		t=$$(basename $$src .c); n=$${t#fuzz-}; mkdir -p build-fuzz/corpus/$$t; \
 		echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
+		dict=; [ -f tests/fuzz/$$n.dict ] && dict=-dict=tests/fuzz/$$n.dict; \
 		build-fuzz/tests/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-			-dict=tests/fuzz/$${t#fuzz-}.dict -print_final_stats=1 \
-			build-fuzz/corpus/$$t $(FUZZ_CORPUS) || exit 1; \
+			$$dict -print_final_stats=1 \
+			build-fuzz/corpus/$$t $(call fuzz_corpus,$$n) || exit 1; \
 	done
 
 lint: $(BUILD)/config.mk
