@@ -25,8 +25,11 @@
 	X(git_fetch_options_init) \
 	X(git_graph_descendant_of) \
 	X(git_object_free) X(git_object_id) X(git_object_peel) \
-	X(git_odb_exists) X(git_odb_free) \
+	X(git_odb_add_backend) X(git_odb_backend_one_pack) X(git_odb_exists) X(git_odb_foreach) \
+	X(git_odb_free) X(git_odb_new) \
 	X(git_oid_cpy) X(git_oid_equal) X(git_oid_fromstr) X(git_oid_tostr) \
+	X(git_packbuilder_free) X(git_packbuilder_insert) X(git_packbuilder_name) \
+	X(git_packbuilder_new) X(git_packbuilder_write) \
 	X(git_proxy_options_init) \
 	X(git_reference_create) X(git_reference_free) X(git_reference_lookup) \
 	X(git_reference_target) \
@@ -408,6 +411,53 @@ const git_oid *git_tree_id(const git_tree *tree)
 int git_tree_lookup(git_tree **out, git_repository *repo, const git_oid *id)
 {
 	return DL_CALL(git2, git_tree_lookup)(out, repo, id);
+}
+
+int git_odb_new(git_odb **out)
+{
+	return DL_CALL(git2, git_odb_new)(out);
+}
+
+int git_odb_backend_one_pack(git_odb_backend **out, const char *index_file)
+{
+	return DL_CALL(git2, git_odb_backend_one_pack)(out, index_file);
+}
+
+int git_odb_add_backend(git_odb *odb, git_odb_backend *backend, int priority)
+{
+	return DL_CALL(git2, git_odb_add_backend)(odb, backend, priority);
+}
+
+int git_odb_foreach(git_odb *db, git_odb_foreach_cb cb, void *payload)
+{
+	return DL_CALL(git2, git_odb_foreach)(db, cb, payload);
+}
+
+int git_packbuilder_new(git_packbuilder **out, git_repository *repo)
+{
+	return DL_CALL(git2, git_packbuilder_new)(out, repo);
+}
+
+int git_packbuilder_insert(git_packbuilder *pb, const git_oid *id, const char *name)
+{
+	return DL_CALL(git2, git_packbuilder_insert)(pb, id, name);
+}
+
+int git_packbuilder_write(git_packbuilder *pb, const char *path, unsigned int mode,
+                          git_indexer_progress_cb progress_cb, void *progress_cb_payload)
+{
+	return DL_CALL(git2, git_packbuilder_write)(pb, path, mode, progress_cb,
+	                                            progress_cb_payload);
+}
+
+const char *git_packbuilder_name(git_packbuilder *pb)
+{
+	return DL_CALL(git2, git_packbuilder_name)(pb);
+}
+
+void git_packbuilder_free(git_packbuilder *pb)
+{
+	DL_CALL(git2, git_packbuilder_free)(pb);
 }
 
 int source_load_library(struct error *reterr)

@@ -92,3 +92,11 @@ bool source_signature_has_armor(const char *sig, size_t len, const char *armour)
 
 /* In the fetch helper: set TCP_NODELAY on the TCP sockets libgit2 connects (nodelay.c). */
 void source_nodelay_enable(void);
+
+/*
+ * The clone's packs (packs.c), both in the fetch helper under the clone's lock: remove the
+ * packs the last consolidation replaced; when there are too many packs, write the objects
+ * of all but the largest into one (the replaced ones go at the next fetch).
+ */
+void source_packs_remove_stale(const char *repo_dir);
+int source_packs_consolidate(git_repository *repo, const char *repo_dir, struct error *reterr);

@@ -26,6 +26,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/fileio.h"
+#include "core/log.h"
 #include "core/strbuf.h"
 #include "source/internal.h"
 #include "source/source.h"
@@ -486,11 +487,15 @@ int source_helper_main(void)
 	           (g = git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, req.ca_file, NULL)) < 0) {
 		(void)source_git_error(g, &e, "Failed to load the CA bundle %s", req.ca_file);
 		reply = json_pack("{s:s, s:s}", "error", e.message, "kind", "tls");
-	} else if ((g = git_repository_open_bare(&repo, req.repo)) < 0) {
+	} else if (source_packs_remove_stale(req.repo),
+	           (g = git_repository_open_bare(&repo, req.repo)) < 0) {
 		(void)source_git_error(g, &e, "Failed to open %s", req.repo);
 		reply = json_pack("{s:s, s:s}", "error", e.message, "kind", "other");
 	} else {
 		reply = run(&ctx, repo);
+		if (json_is_true(json_object_get(reply, "transferred")) &&
+		    source_packs_consolidate(repo, req.repo, &e) < 0)
+			log_warning("%s", e.message); /* a fetch that worked still did */
 	}
 	git_repository_free(repo);
 	if (!reply)

@@ -95,6 +95,37 @@ def test_clone_then_incremental_fetch(driftless_bin, testenv, testenv_environ, t
     assert not os.path.exists(os.path.join(clone, "app"))
 
 
+def test_packs_stay_few(driftless_bin, testenv, testenv_environ, tmp_path):
+    """One pack per fetch would pile up in a daemon: they are consolidated, losing nothing."""
+    repo = Repo(testenv, tmp_path, "packs")
+    config = write_config(tmp_path, https_source(testenv, repo, allow_force_push=True))
+    revs = []
+    for i in range(24):
+        configmap_app(repo, "v%d" % i)
+        revs.append(repo.commit("v%d" % i))
+        repo.push()
+        rc, doc, err = fetch(driftless_bin, testenv_environ, config, testenv)
+        assert rc == 0 and doc["revision"] == revs[-1], (i, doc, err)
+    # a rewritten branch leaves earlier revisions unreachable: still kept (rollback)
+    git("reset", "-q", "--hard", revs[0], cwd=repo.work)
+    configmap_app(repo, "rewritten")
+    rewritten = repo.commit("rewritten")
+    repo.push("--force")
+    rc, doc, err = fetch(driftless_bin, testenv_environ, config, testenv)
+    assert rc == 0 and doc["revision"] == rewritten, doc
+    clone = clone_is_sound(tmp_path)
+    packs = glob.glob(os.path.join(clone, "objects", "pack", "*.pack"))
+    assert len(packs) <= 18, packs
+    for rev in revs:
+        git("cat-file", "-e", rev + "^{tree}", cwd=clone)
+        git("ls-tree", "-r", rev, cwd=clone)
+    # and the next poll still works, after the replaced packs are gone
+    rc, doc, err = fetch(driftless_bin, testenv_environ, config, testenv)
+    assert rc == 0 and doc["revision"] == rewritten
+    assert not os.path.exists(os.path.join(clone, "driftless-stale-packs"))
+    clone_is_sound(tmp_path)
+
+
 def test_wrong_token_is_rejected(driftless_bin, testenv, testenv_environ, tmp_path):
     repo = Repo(testenv, tmp_path, "wrong-token")
     configmap_app(repo, "one")
