@@ -226,12 +226,30 @@ static int write_all(int fd, const char *data, size_t len)
 }
 
 /*
+ * This executable. By its path, which readlink() gives, rather than by /proc/self/exe:
+ * under valgrind the latter is valgrind's own tool. When the file was replaced since we
+ * started (an upgrade), the running one is only reachable as /proc/self/exe.
+ */
+static const char *helper_self(char *buf, size_t size)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+
+	if (n <= 0 || (size_t)n >= size - 1)
+		return "/proc/self/exe";
+	buf[n] = '\0';
+	if (n > 10 && streq(buf + n - 10, " (deleted)"))
+		return "/proc/self/exe";
+	return buf;
+}
+
+/*
  * Run the helper with request on its stdin; its JSON reply goes to *ret. -ETIMEDOUT when
  * it did not finish within timeout_usec (it is killed), -EIO when it died or said nothing.
  */
 static int helper_run(json_t *request, uint64_t timeout_usec, json_t **ret, struct error *reterr)
 {
-	const char *path = helper_path ? helper_path : "/proc/self/exe";
+	char self[PATH_MAX];
+	const char *path = helper_path ? helper_path : helper_self(self, sizeof(self));
 	char *argv[] = { (char *)"driftless", (char *)"__source-helper", NULL };
 	uint64_t deadline = now_usec(CLOCK_MONOTONIC) + timeout_usec;
 	posix_spawn_file_actions_t actions;
