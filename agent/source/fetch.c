@@ -35,7 +35,7 @@
 
 #define REPLY_MAX_BYTES (64u << 10)
 #define TRACKING_FILE   "driftless-tracking"
-#define LOCK_FILE       "driftless.lock"
+#define PREVIOUS_FILE   "driftless-previous"
 #define REF_REMOTE      "refs/driftless/remote"
 #define REF_CURRENT     "refs/driftless/current"
 
@@ -103,9 +103,19 @@ static int repo_create(const char *dir, struct error *reterr)
 /* Take the clone's lock, waiting up to timeout_usec for another user to finish. */
 static int repo_lock(const char *dir, uint64_t timeout_usec, int *ret_fd, struct error *reterr)
 {
-	_cleanup_free_ char *path = xstrjoin(dir, "/" LOCK_FILE, NULL);
+	/* beside the clone, not in it: a damaged clone is moved away under this lock */
+	_cleanup_free_ char *path = xstrjoin(dir, ".lock", NULL);
+	_cleanup_free_ char *parent = xstrdup(dir);
 	uint64_t deadline = now_usec(CLOCK_MONOTONIC) + timeout_usec;
-	int fd;
+	char *slash = strrchr(parent, '/');
+	int fd, r;
+
+	if (slash && slash != parent) {
+		*slash = '\0';
+		r = mkdir_parents(parent, 0700, reterr);
+		if (r < 0)
+			return r;
+	}
 
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
@@ -573,7 +583,8 @@ static int check_history(const struct source_config *c, git_repository *repo, co
 		           tracking, tracked_before, ret->previous);
 		return 0;
 	}
-	g = git_graph_descendant_of(repo, tip, &current);
+	/* a clone made again that did not get it: the remote no longer has it */
+	g = source_object_exists(repo, &current) ? git_graph_descendant_of(repo, tip, &current) : 0;
 	if (g < 0)
 		return source_git_error(g, reterr, "Failed to compare %s with %s", ret->remote,
 		                        ret->previous);
@@ -612,6 +623,48 @@ static int accept(const struct source_config *c, git_repository *repo, const git
 	return write_file_atomic(path, line, strlen(line), 0600, reterr);
 }
 
+/* The revision a clone made again after damage must follow on from ("" when none). */
+static void previous_read(const char *repo_dir, char out[SOURCE_REVISION_MAX])
+{
+	_cleanup_free_ char *path = xstrjoin(repo_dir, "/" PREVIOUS_FILE, NULL);
+	_cleanup_free_ char *data = NULL;
+	size_t len;
+
+	out[0] = '\0';
+	if (read_file_full(path, 64, &data, &len, NULL) == 0 && len >= GIT_OID_HEXSZ &&
+	    strspn(data, "0123456789abcdef") == GIT_OID_HEXSZ)
+		snprintf(out, SOURCE_REVISION_MAX, "%.40s", data);
+}
+
+static void previous_remove(const char *repo_dir)
+{
+	_cleanup_free_ char *path = xstrjoin(repo_dir, "/" PREVIOUS_FILE, NULL);
+
+	(void)unlink(path);
+}
+
+/*
+ * The revision in use: what fetch_locked() found, or, when it could not even open the
+ * clone, the ref's file read by hand (a loose ref; libgit2 never packs ours).
+ */
+static const char *current_of(const char *repo_dir, const struct source_fetch_result *ret)
+{
+	static __thread char buf[SOURCE_REVISION_MAX];
+	_cleanup_free_ char *path = NULL, *data = NULL;
+	size_t len;
+
+	if (ret->previous[0])
+		return ret->previous;
+	path = xstrjoin(repo_dir, "/" REF_CURRENT, NULL);
+	buf[0] = '\0';
+	if (read_file_full(path, 64, &data, &len, NULL) == 0 && len >= GIT_OID_HEXSZ &&
+	    strspn(data, "0123456789abcdef") == GIT_OID_HEXSZ)
+		snprintf(buf, sizeof(buf), "%.40s", data);
+	else
+		previous_read(repo_dir, buf);
+	return buf;
+}
+
 /* source_fetch() with the clone locked. */
 static int fetch_locked(const struct source_config *c, const char *repo_dir,
                         struct source_fetch_result *ret, struct error *reterr)
@@ -625,9 +678,16 @@ static int fetch_locked(const struct source_config *c, const char *repo_dir,
 
 	repo_clean(repo_dir);
 	g = git_repository_open_bare(&repo, repo_dir);
-	if (g < 0)
-		return source_git_error(g, reterr, "Failed to open the clone %s", repo_dir);
+	if (g < 0) {
+		/* ours, so damaged whatever libgit2 says: -EUCLEAN tells source_fetch() */
+		struct error e = ERROR_INIT;
+
+		(void)source_git_error(g, &e, "Failed to open the clone %s", repo_dir);
+		return error_set(reterr, -EUCLEAN, "%s", e.message);
+	}
 	ref_read(repo, REF_CURRENT, ret->previous);
+	if (!ret->previous[0]) /* a clone made again after damage: what the old one used */
+		previous_read(repo_dir, ret->previous);
 	memcpy(ret->revision, ret->previous, sizeof(ret->revision));
 	ref_read(repo, REF_REMOTE, have);
 	/* a new handle afterwards: the child adds objects and refs behind this one's back */
@@ -671,8 +731,79 @@ static int fetch_locked(const struct source_config *c, const char *repo_dir,
 	r = accept(c, repo, &tip, repo_dir, reterr);
 	if (r < 0)
 		return r;
+	previous_remove(repo_dir);
 	memcpy(ret->revision, ret->remote, sizeof(ret->revision));
 	return 0;
+}
+
+/*
+ * Whether a failure may come from a damaged clone rather than from the remote, the
+ * network or a check that refused the revision.
+ */
+static bool may_be_damage(int r)
+{
+	return r != -EACCES && r != -EKEYREJECTED && r != -ENOENT && r != -ESTALE && r != -EPERM &&
+	       r != -ETIMEDOUT && r != -EBUSY;
+}
+
+/* Every commit the clone's refs reach can be read, and so can the tree in use. */
+static bool clone_is_sound(const char *repo_dir, const char *current)
+{
+	_cleanup_(git_repository_freep) git_repository *repo = NULL;
+	git_revwalk *walk = NULL;
+	git_oid id;
+	int g;
+
+	if (git_repository_open_bare(&repo, repo_dir) < 0)
+		return false;
+	g = git_revwalk_new(&walk, repo);
+	if (g >= 0)
+		g = git_revwalk_push_glob(walk, "refs/driftless/*");
+	while (g >= 0 && (g = git_revwalk_next(&id, walk)) == 0) {
+		_cleanup_(git_commit_freep) git_commit *commit = NULL;
+
+		g = git_commit_lookup(&commit, repo, &id);
+	}
+	git_revwalk_free(walk);
+	if (g != GIT_ITEROVER)
+		return false;
+	return !current[0] || git_oid_fromstr(&id, current) < 0 ||
+	       check_complete(repo, &id, "", NULL) == 0;
+}
+
+/*
+ * Move a damaged clone aside (to DIR.damaged, replacing an older one) and start a new one
+ * that remembers the revision in use, so the history rules still hold for the next one.
+ */
+static int clone_replace(const char *repo_dir, const char *current, struct error *reterr)
+{
+	_cleanup_free_ char *damaged = xstrjoin(repo_dir, ".damaged", NULL);
+	_cleanup_free_ char *tracking = xstrjoin(repo_dir, "/" TRACKING_FILE, NULL);
+	_cleanup_free_ char *kept = NULL, *line = NULL;
+	size_t len;
+	int r;
+
+	(void)read_file_full(tracking, 4096, &kept, &len, NULL);
+	source_remove_tree(damaged);
+	if (rename(repo_dir, damaged) < 0)
+		return error_set(reterr, -errno, "Failed to move the damaged clone %s aside: %s",
+		                 repo_dir, strerror(errno));
+	r = repo_create(repo_dir, reterr);
+	if (r < 0)
+		return r;
+	if (kept) {
+		free(tracking);
+		tracking = xstrjoin(repo_dir, "/" TRACKING_FILE, NULL);
+		r = write_file_atomic(tracking, kept, len, 0600, reterr);
+		if (r < 0)
+			return r;
+	}
+	if (!current[0])
+		return 0;
+	line = xstrjoin(current, "\n", NULL);
+	free(tracking);
+	tracking = xstrjoin(repo_dir, "/" PREVIOUS_FILE, NULL);
+	return write_file_atomic(tracking, line, strlen(line), 0600, reterr);
 }
 
 int source_fetch(const struct source_config *c, const char *repo_dir,
@@ -681,10 +812,14 @@ int source_fetch(const struct source_config *c, const char *repo_dir,
 	uint64_t start = now_usec(CLOCK_MONOTONIC);
 	_cleanup_free_ char *head = xstrjoin(repo_dir, "/HEAD", NULL);
 	_cleanup_close_ int fd = -EBADF;
+	struct error e = ERROR_INIT;
 	int r;
 
 	*ret = (struct source_fetch_result){ 0 };
 	r = source_git_init(reterr);
+	if (r < 0)
+		return r;
+	r = repo_lock(repo_dir, c->timeout_usec, &fd, reterr);
 	if (r < 0)
 		return r;
 	if (access(head, F_OK) < 0) {
@@ -692,10 +827,23 @@ int source_fetch(const struct source_config *c, const char *repo_dir,
 		if (r < 0)
 			return r;
 	}
-	r = repo_lock(repo_dir, c->timeout_usec, &fd, reterr);
-	if (r < 0)
-		return r;
-	r = fetch_locked(c, repo_dir, ret, reterr);
+	r = fetch_locked(c, repo_dir, ret, &e);
+	if (r < 0 && may_be_damage(r) && !clone_is_sound(repo_dir, current_of(repo_dir, ret))) {
+		char in_use[SOURCE_REVISION_MAX];
+
+		memcpy(in_use, current_of(repo_dir, ret), sizeof(in_use));
+		log_warning("The clone %s is damaged (%s): moving it to %s.damaged and fetching "
+		            "again",
+		            repo_dir, e.message, repo_dir);
+		r = clone_replace(repo_dir, in_use, reterr);
+		if (r < 0)
+			return r;
+		*ret = (struct source_fetch_result){ .attempts = ret->attempts };
+		error_clear(&e);
+		r = fetch_locked(c, repo_dir, ret, &e);
+	}
+	if (r < 0 && reterr)
+		*reterr = e;
 	ret->duration_usec = now_usec(CLOCK_MONOTONIC) - start;
 	return r;
 }

@@ -40,6 +40,7 @@
 	X(git_repository_open_bare) X(git_repository_open_ext) X(git_repository_path) \
 	X(git_repository_workdir) \
 	X(git_revparse_single) \
+	X(git_revwalk_free) X(git_revwalk_new) X(git_revwalk_next) X(git_revwalk_push_glob) \
 	X(git_tree_dup) X(git_tree_entry_byindex) X(git_tree_entry_bypath) \
 	X(git_tree_entry_filemode) X(git_tree_entry_free) X(git_tree_entry_id) \
 	X(git_tree_entry_name) X(git_tree_entry_type) X(git_tree_entrycount) X(git_tree_free) \
@@ -458,6 +459,26 @@ const char *git_packbuilder_name(git_packbuilder *pb)
 void git_packbuilder_free(git_packbuilder *pb)
 {
 	DL_CALL(git2, git_packbuilder_free)(pb);
+}
+
+int git_revwalk_new(git_revwalk **out, git_repository *repo)
+{
+	return DL_CALL(git2, git_revwalk_new)(out, repo);
+}
+
+int git_revwalk_push_glob(git_revwalk *walk, const char *glob)
+{
+	return DL_CALL(git2, git_revwalk_push_glob)(walk, glob);
+}
+
+int git_revwalk_next(git_oid *out, git_revwalk *walk)
+{
+	return DL_CALL(git2, git_revwalk_next)(out, walk);
+}
+
+void git_revwalk_free(git_revwalk *walk)
+{
+	DL_CALL(git2, git_revwalk_free)(walk);
 }
 
 int source_load_library(struct error *reterr)

@@ -279,7 +279,7 @@ static json_t *reply_error(struct remote_ctx *ctx, int g, const char *what)
 	                  last->klass == GIT_ERROR_HTTP))
 		kind = "network";
 	if (last && last->message &&
-	    (strstr(last->message, "status code: 404") || strstr(last->message, "not found") ||
+	    (strstr(last->message, "status code: 404") || strstr(last->message, "epository not found") ||
 	     strstr(last->message, "does not appear to be a git")))
 		kind = "notfound";
 	/* what no retry will cure: credentials the server or the key file refuse */

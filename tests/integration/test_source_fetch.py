@@ -1,6 +1,7 @@
 """driftless fetch against the test environment's git servers (HTTPS and SSH)."""
 
 import glob
+import shutil
 import json
 import os
 import socket
@@ -315,6 +316,7 @@ def test_corrupted_object_keeps_last_revision(driftless_bin, testenv, testenv_en
     assert doc["revision"] == one and doc["error"]
     clone = clone_is_sound(tmp_path)
     assert git("rev-parse", "refs/driftless/current", cwd=clone) == one
+    assert not os.path.exists(clone + ".damaged"), "a sound clone was replaced"
 
     # repaired on the server: the next poll goes through
     git("push", "-q", "--force", repo.bare, "HEAD:refs/heads/scratch", cwd=repo.work)
@@ -329,6 +331,47 @@ def test_corrupted_object_keeps_last_revision(driftless_bin, testenv, testenv_en
     rc, doc, err = fetch(driftless_bin, testenv_environ, config, testenv)
     assert rc == 0, doc
     assert doc["revision"] == two
+
+
+def test_damaged_clone_is_replaced(driftless_bin, testenv, testenv_environ, tmp_path):
+    """A clone whose objects were damaged on disk is moved aside and fetched again, and the
+    history rules still hold against the revision it had in use."""
+    repo = Repo(testenv, tmp_path, "damaged")
+    configmap_app(repo, "one")
+    one = repo.commit("one")
+    repo.push()
+    config = write_config(tmp_path, https_source(testenv, repo))
+    assert fetch(driftless_bin, testenv_environ, config, testenv)[0] == 0
+    clone = str(tmp_path / "state" / "repo.git")
+
+    # every object gone bad: the packs truncated
+    for pack in glob.glob(os.path.join(clone, "objects", "pack", "*.pack")):
+        os.truncate(pack, 100)
+    configmap_app(repo, "two")
+    two = repo.commit("two")
+    repo.push()
+    rc, doc, err = fetch(driftless_bin, testenv_environ, config, testenv)
+    assert rc == 0, (doc, err)
+    assert doc["previous"] == one and doc["revision"] == two
+    assert "damaged" in err
+    assert os.path.isdir(clone + ".damaged")
+    clone_is_sound(tmp_path)
+
+    # a clone that cannot even be opened, then a force push: still refused
+    shutil.rmtree(os.path.join(clone, "objects"))
+    git("reset", "-q", "--hard", one, cwd=repo.work)
+    configmap_app(repo, "rewritten")
+    rewritten = repo.commit("rewritten")
+    repo.push("--force")
+    rc, doc, err = fetch(driftless_bin, testenv_environ, config, testenv)
+    assert rc == 2 and "force push" in doc["error"], (doc, err)
+    assert doc["previous"] == two and doc["remote"] == rewritten
+    clone_is_sound(tmp_path)
+
+    # the remote is not to blame for a damaged clone: a sound one is never replaced
+    os.rename(clone + ".damaged", str(tmp_path / "kept"))
+    rc, doc, err = fetch(driftless_bin, testenv_environ, config, testenv)
+    assert rc == 2 and not os.path.exists(clone + ".damaged")
 
 
 class LoopbackServer:
