@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -65,17 +66,10 @@ static int repo_create(const char *dir, struct error *reterr)
 {
 	git_repository_init_options opts;
 	_cleanup_free_ char *tmp = xstrjoin(dir, ".new-XXXXXX", NULL);
-	_cleanup_free_ char *parent = xstrdup(dir);
 	_cleanup_(git_repository_freep) git_repository *repo = NULL;
-	char *slash = strrchr(parent, '/');
 	int g, r;
 
-	if (slash && slash != parent) {
-		*slash = '\0';
-		r = mkdir_parents(parent, 0700, reterr);
-		if (r < 0)
-			return r;
-	}
+	/* its parent exists: repo_lock() made it */
 	if (!mkdtemp(tmp))
 		return error_set(reterr, -errno, "Failed to create a directory next to %s: %s", dir,
 		                 strerror(errno));
@@ -219,10 +213,11 @@ static int append_json(const char *buffer, size_t size, void *data)
 	return 0;
 }
 
-static int write_all(int fd, const char *data, size_t len)
+/* All of data to the socket fd; a peer that is gone is an error, not SIGPIPE. */
+static int send_all(int fd, const char *data, size_t len)
 {
 	while (len > 0) {
-		ssize_t k = write(fd, data, len);
+		ssize_t k = send(fd, data, len, MSG_NOSIGNAL);
 
 		if (k < 0) {
 			if (errno == EINTR)
@@ -271,8 +266,9 @@ static int helper_run(json_t *request, uint64_t timeout_usec, json_t **ret, stru
 	json_error_t jerr;
 	pid_t pid;
 
-	if (pipe2(in, O_CLOEXEC) < 0)
-		return error_set(reterr, -errno, "pipe: %s", strerror(errno));
+	/* a socket, not a pipe, for the request: send() can then refuse SIGPIPE */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) < 0)
+		return error_set(reterr, -errno, "socketpair: %s", strerror(errno));
 	if (pipe2(out, O_CLOEXEC) < 0) {
 		r = -errno;
 		close(in[0]);
@@ -301,8 +297,7 @@ static int helper_run(json_t *request, uint64_t timeout_usec, json_t **ret, stru
 	}
 
 	(void)json_dump_callback(request, append_json, &req, JSON_COMPACT);
-	(void)signal(SIGPIPE, SIG_IGN);
-	(void)write_all(in[1], req.buf, req.len);
+	(void)send_all(in[1], req.buf, req.len);
 	strbuf_release(&req);
 	close(in[1]);
 
@@ -604,8 +599,8 @@ static int check_history(const struct source_config *c, git_repository *repo, co
 }
 
 /* Move refs/driftless/current to tip and remember which ref it came from. */
-static int accept(const struct source_config *c, git_repository *repo, const git_oid *tip,
-                  const char *repo_dir, struct error *reterr)
+static int accept_revision(const struct source_config *c, git_repository *repo, const git_oid *tip,
+                           const char *repo_dir, struct error *reterr)
 {
 	_cleanup_(git_reference_freep) git_reference *ref = NULL;
 	_cleanup_free_ char *path = xstrjoin(repo_dir, "/" TRACKING_FILE, NULL);
@@ -728,7 +723,7 @@ static int fetch_locked(const struct source_config *c, const char *repo_dir,
 			                 source_signature_status_to_string(ret->signature.status),
 			                 ret->signature.reason);
 	}
-	r = accept(c, repo, &tip, repo_dir, reterr);
+	r = accept_revision(c, repo, &tip, repo_dir, reterr);
 	if (r < 0)
 		return r;
 	previous_remove(repo_dir);
