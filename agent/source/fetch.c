@@ -481,14 +481,59 @@ static int kind_to_errno(const char *kind)
 	return -EIO;
 }
 
+/*
+ * libgit2 1.5 takes the host key algorithms to ask an SSH server for from
+ * $HOME/.ssh/known_hosts: without them, libssh2's own order applies, and a server that
+ * also has, say, an ECDSA key presents that one, which a known_hosts file listing only
+ * its Ed25519 key (as users copy GitHub's) would call a changed key. So the helper gets a
+ * HOME of its own whose .ssh/known_hosts is the configured file; made here, not in the
+ * helper, so that it is removed even when the helper is killed. The check itself stays
+ * the helper's (cb_certificate() in remote.c). Returns the directory, or NULL.
+ */
+static char *ssh_home_new(const char *known_hosts_file)
+{
+	const char *tmp = getenv("TMPDIR");
+	char real[PATH_MAX];
+	char *dir = xasprintf("%s/driftless-ssh-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	_cleanup_free_ char *ssh = NULL, *link = NULL;
+
+	if (!realpath(known_hosts_file, real) || !mkdtemp(dir)) {
+		free(dir);
+		return NULL;
+	}
+	ssh = xstrjoin(dir, "/.ssh", NULL);
+	link = xstrjoin(ssh, "/known_hosts", NULL);
+	if (mkdir(ssh, 0700) < 0 || symlink(real, link) < 0)
+		log_debug("Failed to prepare %s: %s", ssh, strerror(errno));
+	return dir;
+}
+
+static void ssh_home_free(char *dir)
+{
+	_cleanup_free_ char *ssh = NULL, *link = NULL;
+
+	if (!dir)
+		return;
+	ssh = xstrjoin(dir, "/.ssh", NULL);
+	link = xstrjoin(ssh, "/known_hosts", NULL);
+	(void)unlink(link);
+	(void)rmdir(ssh);
+	(void)rmdir(dir);
+	free(dir);
+}
+
 /* The network half, with retries: fills the fields of ret it learns. */
 static int fetch_remote(const struct source_config *c, const char *repo_dir, const char *have,
                         struct source_fetch_result *ret, json_t **ret_reply, struct error *reterr)
 {
 	_cleanup_free_ char *url = source_config_display_url(c);
 	json_t *request = helper_request(c, repo_dir, have);
+	char *home = c->known_hosts_file ? ssh_home_new(c->known_hosts_file) : NULL;
 	struct backoff backoff;
 	int r = 0;
+
+	if (home)
+		json_object_set_new(request, "home", json_string(home));
 
 	backoff_init(&backoff, c->retry_initial_usec, c->retry_max_usec, BACKOFF_JITTER_EQUAL);
 	for (unsigned attempt = 0;; attempt++) {
@@ -539,6 +584,7 @@ static int fetch_remote(const struct source_config *c, const char *repo_dir, con
 		}
 	}
 	json_decref(request);
+	ssh_home_free(home);
 	return r;
 }
 

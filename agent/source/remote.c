@@ -279,7 +279,8 @@ static json_t *reply_error(struct remote_ctx *ctx, int g, const char *what)
 	                  last->klass == GIT_ERROR_HTTP))
 		kind = "network";
 	if (last && last->message &&
-	    (strstr(last->message, "status code: 404") || strstr(last->message, "epository not found") ||
+	    (strstr(last->message, "status code: 404") ||
+	     strstr(last->message, "epository not found") ||
 	     strstr(last->message, "does not appear to be a git")))
 		kind = "notfound";
 	/* what no retry will cure: credentials the server or the key file refuse */
@@ -481,6 +482,9 @@ int source_helper_main(void)
 	}
 
 	source_nodelay_enable();
+	/* the parent made it: libgit2 reads $HOME/.ssh/known_hosts (fetch.c, ssh_home_new()) */
+	if (field(request, "home"))
+		(void)setenv("HOME", field(request, "home"), 1);
 	if (source_git_init(&e) < 0) {
 		reply = json_pack("{s:s, s:s}", "error", e.message, "kind", "other");
 	} else if (req.ca_file &&

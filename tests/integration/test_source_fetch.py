@@ -241,6 +241,52 @@ def test_changed_host_key_is_refused(driftless_bin, testenv, testenv_environ, tm
     assert rc == 2 and "@revoked" in doc["error"], doc
 
 
+def test_server_with_several_host_keys(driftless_bin, testenv, testenv_environ, tmp_path,
+                                       spawn):
+    """A server with an ECDSA and an Ed25519 key, known_hosts listing only the Ed25519 one
+    (as users copy GitHub's): driftless must ask for that one, not call the other changed."""
+    repo = Repo(testenv, tmp_path, "two-host-keys")
+    first = repo.commit("one")
+    repo.push()
+    keys = {}
+    for kind in ("ecdsa", "ed25519"):
+        keys[kind] = str(tmp_path / ("host_" + kind))
+        subprocess.run(["ssh-keygen", "-q", "-t", kind, "-N", "", "-f", keys[kind]], check=True)
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    base = os.path.join(testenv["DRIFTLESS_TESTENV_DIR"], "ssh", "sshd_config")
+    lines = []
+    for line in open(base):
+        if line.startswith("Port "):
+            line = "Port %d\n" % port
+        elif line.startswith("HostKey "):
+            line = "HostKey %s\nHostKey %s\n" % (keys["ecdsa"], keys["ed25519"])
+        elif line.startswith("PidFile "):
+            line = "PidFile %s\n" % (tmp_path / "sshd.pid")
+        lines.append(line)
+    cfg = tmp_path / "sshd_config"
+    cfg.write_text("".join(lines))
+    spawn(["/usr/sbin/sshd", "-D", "-e", "-f", str(cfg)], stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    kh = tmp_path / "known_hosts"
+    kh.write_text("[127.0.0.1]:%d %s" % (port, open(keys["ed25519"] + ".pub").read()))
+    src = ssh_source(testenv, repo, known_hosts_file=str(kh))
+    src["url"] = repo.ssh_url.replace(":%s/" % testenv["GIT_SSH_PORT"], ":%d/" % port)
+    rc, doc, err = fetch(driftless_bin, testenv_environ, write_config(tmp_path, src))
+    assert rc == 0, doc
+    assert doc["revision"] == first
+    # its private HOME for libgit2 is gone
+    tmp = testenv_environ.get("TMPDIR", "/tmp")
+    assert not [n for n in os.listdir(tmp) if n.startswith("driftless-ssh-")]
+
+
 def test_hashed_known_hosts_entry(driftless_bin, testenv, testenv_environ, tmp_path):
     repo = Repo(testenv, tmp_path, "hashed-host")
     first = repo.commit("one")
