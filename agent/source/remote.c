@@ -6,10 +6,11 @@
  * the caller for ever. The parent (fetch.c) waits with a deadline and kills the child;
  * what a killed child leaves behind (a temporary pack, a ref lock) is cleaned up by the
  * parent before the next attempt. Secrets are read from their files here, in the child,
- * and wiped after use: they never cross a pipe, an argument list or a log line.
+ * and wiped after use: they never travel in the request, an argument list or a log line.
  *
  * Request (stdin, JSON): repo, url, kind ("branch" | "tag" | "commit"), ref, have (the oid
- * refs/driftless/remote points at, or ""), and the auth fields of struct source_config.
+ * refs/driftless/remote points at, or ""), the auth fields of struct source_config (file
+ * names, never their content), and home, the HOME to run with (fetch.c, ssh_home_new()).
  * Reply (stdout, JSON): {"tip", "object", "transferred", "objects", "bytes"} or
  * {"error", "kind"} where kind is "auth", "hostkey", "tls", "notfound", "network" or
  * "other"; only "network" is worth a retry.
@@ -437,18 +438,47 @@ static json_t *run(struct remote_ctx *ctx, git_repository *repo)
 	                 "bytes", (json_int_t)ctx->progress.received_bytes);
 }
 
+/* Set libgit2 up for the request, fetch, and keep the packs few: the reply. */
+static json_t *serve(struct remote_ctx *ctx)
+{
+	const struct helper_request *req = ctx->req;
+	_cleanup_(git_repository_freep) git_repository *repo = NULL;
+	struct error e = ERROR_INIT;
+	json_t *reply;
+	int g;
+
+	if (source_git_init(&e) < 0)
+		return json_pack("{s:s, s:s}", "error", e.message, "kind", "other");
+	if (req->ca_file) {
+		g = git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, req->ca_file, NULL);
+		if (g < 0) {
+			(void)source_git_error(g, &e, "Failed to load the CA bundle %s",
+			                       req->ca_file);
+			return json_pack("{s:s, s:s}", "error", e.message, "kind", "tls");
+		}
+	}
+	source_packs_remove_stale(req->repo);
+	g = git_repository_open_bare(&repo, req->repo);
+	if (g < 0) {
+		(void)source_git_error(g, &e, "Failed to open %s", req->repo);
+		return json_pack("{s:s, s:s}", "error", e.message, "kind", "other");
+	}
+	reply = run(ctx, repo);
+	if (json_is_true(json_object_get(reply, "transferred")) &&
+	    source_packs_consolidate(repo, req->repo, &e) < 0)
+		log_warning("%s", e.message); /* a fetch that worked still did */
+	return reply;
+}
+
 int source_helper_main(void)
 {
 	struct helper_request req = { 0 };
 	struct remote_ctx ctx = { .req = &req };
-	git_repository *repo = NULL;
 	struct strbuf in = STRBUF_INIT;
-	struct error e = ERROR_INIT;
 	json_error_t jerr;
 	json_t *request, *reply;
 	char buf[4096];
 	ssize_t k;
-	int g;
 
 	while ((k = read(STDIN_FILENO, buf, sizeof(buf))) != 0) {
 		if (k < 0) {
@@ -485,23 +515,7 @@ int source_helper_main(void)
 	/* the parent made it: libgit2 reads $HOME/.ssh/known_hosts (fetch.c, ssh_home_new()) */
 	if (field(request, "home"))
 		(void)setenv("HOME", field(request, "home"), 1);
-	if (source_git_init(&e) < 0) {
-		reply = json_pack("{s:s, s:s}", "error", e.message, "kind", "other");
-	} else if (req.ca_file &&
-	           (g = git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, req.ca_file, NULL)) < 0) {
-		(void)source_git_error(g, &e, "Failed to load the CA bundle %s", req.ca_file);
-		reply = json_pack("{s:s, s:s}", "error", e.message, "kind", "tls");
-	} else if (source_packs_remove_stale(req.repo),
-	           (g = git_repository_open_bare(&repo, req.repo)) < 0) {
-		(void)source_git_error(g, &e, "Failed to open %s", req.repo);
-		reply = json_pack("{s:s, s:s}", "error", e.message, "kind", "other");
-	} else {
-		reply = run(&ctx, repo);
-		if (json_is_true(json_object_get(reply, "transferred")) &&
-		    source_packs_consolidate(repo, req.repo, &e) < 0)
-			log_warning("%s", e.message); /* a fetch that worked still did */
-	}
-	git_repository_free(repo);
+	reply = serve(&ctx);
 	if (!reply)
 		reply = json_pack("{s:s, s:s}", "error", "internal error", "kind", "other");
 	if (json_is_string(json_object_get(reply, "error"))) {
