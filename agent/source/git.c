@@ -53,6 +53,12 @@ static void git_init_once(void)
 	(void)git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 1);
 	(void)git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 1);
 	(void)git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
+	/*
+	 * Trees above 4 KiB are not cached by default, so a directory of a few hundred apps
+	 * was inflated and parsed again for every path read below it: render --rev took six
+	 * times as long as reading the same files from disk.
+	 */
+	(void)git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)(1 << 20));
 }
 
 int source_git_init(struct error *reterr)

@@ -81,6 +81,13 @@ int git_libgit2_opts(int option, ...)
 		b = va_arg(ap, const char *);
 		r = DL_CALL(git2, git_libgit2_opts)(option, a, b);
 		break;
+	case GIT_OPT_SET_CACHE_OBJECT_LIMIT: {
+		git_object_t type = va_arg(ap, git_object_t);
+		size_t limit = va_arg(ap, size_t);
+
+		r = DL_CALL(git2, git_libgit2_opts)(option, type, limit);
+		break;
+	}
 	case GIT_OPT_ENABLE_STRICT_OBJECT_CREATION:
 	case GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION:
 	case GIT_OPT_ENABLE_FSYNC_GITDIR:
