@@ -14,20 +14,15 @@
 #include "core/log.h"
 #include "core/strbuf.h"
 #include "core/time.h"
+#include "doc/doc.h"
 #include "source/source.h"
 #include "sync/sync.h"
-
-static int append_json(const char *buffer, size_t size, void *data)
-{
-	strbuf_add(data, buffer, size);
-	return 0;
-}
 
 static void print_json(json_t *report)
 {
 	struct strbuf out = STRBUF_INIT;
 
-	(void)json_dump_callback(report, append_json, &out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	doc_json_dump(report, JSON_INDENT(2) | JSON_PRESERVE_ORDER, &out);
 	strbuf_addch(&out, '\n');
 	fwrite(out.buf, 1, out.len, stdout);
 	strbuf_release(&out);

@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/strbuf.h"
 #include "core/tree.h"
+#include "doc/doc.h"
 #include "render/render.h"
 #include "source/source.h"
 #include "sync/sync.h"
@@ -202,13 +203,6 @@ static void remove_tree(const char *dir)
 		(void)waitpid(pid, NULL, 0);
 }
 
-/* json_dump_callback()'s callback: append to a strbuf. */
-static int append_json(const char *buffer, size_t size, void *data)
-{
-	strbuf_add(data, buffer, size);
-	return 0;
-}
-
 int cli_render(int argc, char **argv)
 {
 	enum { ARG_REPO = 0x100 };
@@ -314,8 +308,7 @@ int cli_render(int argc, char **argv)
 		 * Straight into out: json_dumps() would return memory from jansson's allocator
 		 * (doc_init()), which free() must not see.
 		 */
-		(void)json_dump_callback(objects, append_json, &out,
-		                         JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		doc_json_dump(objects, JSON_INDENT(2) | JSON_PRESERVE_ORDER, &out);
 		strbuf_addch(&out, '\n');
 	} else {
 		r = render_print(objects, &out, &e);

@@ -3,6 +3,7 @@
 #include "doc/doc.h"
 
 #include "core/alloc.h"
+#include "core/strbuf.h"
 
 json_t *doc_copy(const json_t *node)
 {
@@ -48,4 +49,15 @@ json_t *doc_copy(const json_t *node)
 	if (!copy)
 		alloc_die(0);
 	return copy;
+}
+
+static int append_to_strbuf(const char *buffer, size_t size, void *data)
+{
+	strbuf_add(data, buffer, size);
+	return 0;
+}
+
+void doc_json_dump(const json_t *node, size_t flags, struct strbuf *out)
+{
+	(void)json_dump_callback(node, append_to_strbuf, out, flags);
 }

@@ -62,6 +62,13 @@ int doc_error_at(const struct doc_positions *p, const json_t *node, const json_t
 void doc_init(void);
 
 /*
+ * Append node as JSON text to out (json_dump_callback() with flags, JSON_INDENT(2) and the
+ * like). Use it rather than json_dumps(), whose memory free() must not see after
+ * doc_init().
+ */
+void doc_json_dump(const json_t *node, size_t flags, struct strbuf *out);
+
+/*
  * A deep copy of node (NULL for NULL) that shares nothing with it, keys in the same order.
  * jansson's json_deep_copy() checks for cycles by formatting every container's address
  * into a hash table; documents have no cycles, and this is several times faster.

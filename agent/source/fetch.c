@@ -31,6 +31,7 @@
 #include "core/log.h"
 #include "core/strbuf.h"
 #include "core/time.h"
+#include "doc/doc.h"
 #include "source/internal.h"
 #include "source/source.h"
 
@@ -206,13 +207,6 @@ static json_t *helper_request(const struct source_config *c, const char *repo_di
 	return req;
 }
 
-/* json_dump_callback()'s callback (json_dumps() memory may not go to free()). */
-static int append_json(const char *buffer, size_t size, void *data)
-{
-	strbuf_add(data, buffer, size);
-	return 0;
-}
-
 /* All of data to the socket fd; a peer that is gone is an error, not SIGPIPE. */
 static int send_all(int fd, const char *data, size_t len)
 {
@@ -296,7 +290,7 @@ static int helper_run(json_t *request, uint64_t timeout_usec, json_t **ret, stru
 		return error_set(reterr, r, "Failed to run %s: %s", path, strerror(-r));
 	}
 
-	(void)json_dump_callback(request, append_json, &req, JSON_COMPACT);
+	doc_json_dump(request, JSON_COMPACT, &req);
 	(void)send_all(in[1], req.buf, req.len);
 	strbuf_release(&req);
 	close(in[1]);

@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "core/strbuf.h"
 #include "core/time.h"
+#include "doc/doc.h"
 #include "source/source.h"
 #include "sync/sync.h"
 
@@ -62,12 +63,6 @@ static json_t *report(const struct sync_config *c, const struct source_fetch_res
 	return o;
 }
 
-static int append_json(const char *buffer, size_t size, void *data)
-{
-	strbuf_add(data, buffer, size);
-	return 0;
-}
-
 int sync_fetch(const struct sync_config *c, struct source_fetch_result *ret, json_t **ret_report,
                struct error *reterr)
 {
@@ -80,7 +75,7 @@ int sync_fetch(const struct sync_config *c, struct source_fetch_result *ret, jso
 
 	r = source_fetch(&c->source, repo_dir, ret, &e);
 	o = report(c, ret, r, &e);
-	(void)json_dump_callback(o, append_json, &text, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	doc_json_dump(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER, &text);
 	strbuf_addch(&text, '\n');
 	if (mkdir_parents(c->state_dir, 0700, &we) < 0 ||
 	    write_file_atomic(state, text.buf, text.len, 0600, &we) < 0)
