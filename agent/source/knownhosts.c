@@ -85,7 +85,8 @@ int source_known_hosts_check(const char *file, const char *host, unsigned port, 
 	_cleanup_free_ char *data = NULL, *name = NULL;
 	char fingerprint[SOURCE_FINGERPRINT_MAX], type[64];
 	size_t len;
-	unsigned lineno = 0, entries_for_host = 0;
+	unsigned entries_for_host = 0;
+	bool is_known = false, is_revoked = false;
 	char *save = NULL;
 	int r;
 
@@ -104,7 +105,6 @@ int source_known_hosts_check(const char *file, const char *host, unsigned port, 
 		size_t n = 0;
 		bool matches, same;
 
-		lineno++; /* strtok_r skips empty lines: numbers are those of non-empty lines */
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (*p == '#' || *p == '\0' || *p == '\r')
@@ -137,18 +137,20 @@ int source_known_hosts_check(const char *file, const char *host, unsigned port, 
 		}
 		same = blob.len == key_len && memcmp(blob.buf, key, key_len) == 0;
 		strbuf_release(&blob);
-		if (marker) {
-			if (same)
-				return error_set(
-				        reterr, -EKEYREVOKED,
-				        "The host key of %s (%s %s) is marked @revoked in %s", name,
-				        type, fingerprint, file);
-			continue;
-		}
-		if (same)
-			return 0;
-		entries_for_host++;
+		if (marker)
+			is_revoked |= same;
+		else if (same)
+			is_known = true;
+		else
+			entries_for_host++;
 	}
+	/* as ssh: a revocation anywhere in the file wins over any line that lists the key */
+	if (is_revoked)
+		return error_set(reterr, -EKEYREVOKED,
+		                 "The host key of %s (%s %s) is marked @revoked in %s", name, type,
+		                 fingerprint, file);
+	if (is_known)
+		return 0;
 	if (entries_for_host == 0)
 		return error_set(reterr, -EKEYREJECTED,
 		                 "Host %s is not in %s: refusing its key %s %s; add the server's "

@@ -235,8 +235,9 @@ def test_changed_host_key_is_refused(driftless_bin, testenv, testenv_environ, tm
     assert rc == 2
     assert "has CHANGED" in doc["error"] and host_fingerprint(testenv) in doc["error"], doc
 
-    # the right key marked @revoked is refused too
-    kh.write_text("@revoked " + open(testenv["GIT_SSH_KNOWN_HOSTS"]).read())
+    # the right key marked @revoked is refused too, even when another line lists it
+    known = open(testenv["GIT_SSH_KNOWN_HOSTS"]).read().strip() + "\n"
+    kh.write_text(known + "@revoked " + known)
     rc, doc, err = fetch(driftless_bin, testenv_environ, config)
     assert rc == 2 and "@revoked" in doc["error"], doc
 
