@@ -23,9 +23,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <gnutls/gnutls.h>
-#include <microhttpd.h>
 
+#include "../mhd-test.h"
 #include "core/alloc.h"
 #include "core/dl.h"
 #include "core/error.h"
@@ -33,27 +32,6 @@
 #include "core/strbuf.h"
 #include "core/time.h"
 #include "http/http.h"
-
-/* clang-format off */
-#define MHD_SYMBOLS(X) \
-	X(MHD_start_daemon) \
-	X(MHD_stop_daemon) \
-	X(MHD_lookup_connection_value) \
-	X(MHD_create_response_from_buffer) \
-	X(MHD_create_response_from_callback) \
-	X(MHD_add_response_header) \
-	X(MHD_queue_response) \
-	X(MHD_destroy_response) \
-	X(MHD_get_connection_info) \
-	X(MHD_is_feature_supported)
-#define GNUTLS_SYMBOLS(X) X(gnutls_certificate_verify_peers2)
-/* clang-format on */
-
-DL_LIBRARY(mhdt, DRIFTLESS_SONAME_LIBMICROHTTPD, MHD_SYMBOLS);
-DL_LIBRARY(gnutlst, "libgnutls.so.30", GNUTLS_SYMBOLS);
-
-#define MHD(sym)    DL_CALL(mhdt, sym)
-#define GNUTLS(sym) DL_CALL(gnutlst, sym)
 
 /* TLS material, made once for all cases. */
 static char tls_dir[64];
@@ -84,10 +62,6 @@ struct server {
 	struct strbuf body;
 };
 
-struct upload {
-	struct strbuf body;
-};
-
 struct chunked {
 	size_t left;
 };
@@ -105,91 +79,49 @@ static ssize_t chunked_read(void *cls, uint64_t pos, char *buf, size_t max)
 	return (ssize_t)n;
 }
 
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *body,
-                             size_t len, const char *const *headers)
-{
-	struct MHD_Response *resp;
-	enum MHD_Result r;
-
-	resp = MHD(MHD_create_response_from_buffer)(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-	for (const char *const *h = headers; h && *h; h += 2)
-		MHD(MHD_add_response_header)(resp, h[0], h[1]);
-	r = MHD(MHD_queue_response)(conn, status, resp);
-	MHD(MHD_destroy_response)(resp);
-	return r;
-}
-
-static bool has_valid_client_cert(struct MHD_Connection *conn)
-{
-	const union MHD_ConnectionInfo *info =
-	        MHD(MHD_get_connection_info)(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-	unsigned status = 1;
-
-	if (!info || !info->tls_session)
-		return false;
-	if (GNUTLS(gnutls_certificate_verify_peers2)(info->tls_session, &status) < 0)
-		return false;
-	return status == 0;
-}
-
-static void copy_value(struct MHD_Connection *conn, const char *name, char *buf, size_t size)
-{
-	const char *v = MHD(MHD_lookup_connection_value)(conn, MHD_HEADER_KIND, name);
-
-	snprintf(buf, size, "%s", v ? v : "");
-}
-
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
 {
 	struct server *s = cls;
-	struct upload *u = *con_cls;
+	struct mhd_test_upload *u = NULL;
 	unsigned n;
 
 	(void)version;
-	if (!u) {
-		u = xcalloc(1, sizeof(*u));
-		strbuf_init(&u->body, 0);
-		*con_cls = u;
+	if (mhd_test_collect(con_cls, upload_data, upload_data_size, &u))
 		return MHD_YES;
-	}
-	if (*upload_data_size > 0) {
-		strbuf_add(&u->body, upload_data, *upload_data_size);
-		*upload_data_size = 0;
-		return MHD_YES;
-	}
 
 	pthread_mutex_lock(&s->lock);
 	n = s->n_requests++;
 	snprintf(s->method, sizeof(s->method), "%s", method);
-	copy_value(conn, "Authorization", s->authorization, sizeof(s->authorization));
-	copy_value(conn, "X-Custom", s->custom, sizeof(s->custom));
+	mhd_test_copy_header(conn, "Authorization", s->authorization, sizeof(s->authorization));
+	mhd_test_copy_header(conn, "X-Custom", s->custom, sizeof(s->custom));
 	strbuf_reset(&s->body);
 	strbuf_addbuf(&s->body, &u->body);
 	pthread_mutex_unlock(&s->lock);
 
-	if (s->needs_client_cert && !has_valid_client_cert(conn))
-		return reply(conn, 403, "no client certificate", 21, NULL);
+	if (s->needs_client_cert && !mhd_test_has_valid_client_cert(conn))
+		return mhd_test_reply(conn, 403, "no client certificate", 21, NULL);
 
 	if (streq(url, "/hello"))
-		return reply(conn, 200, "hello world", 11,
-		             (const char *const[]){ "Content-Type", "text/plain", "X-Reply", "yes",
-		                                    NULL });
+		return mhd_test_reply(conn, 200, "hello world", 11,
+		                      (const char *const[]){ "Content-Type", "text/plain",
+		                                             "X-Reply", "yes", NULL });
 	if (streq(url, "/echo"))
-		return reply(conn, 200, u->body.buf, u->body.len, NULL);
+		return mhd_test_reply(conn, 200, u->body.buf, u->body.len, NULL);
 	if (streq(url, "/flaky")) {
 		if (n < s->n_failures)
-			return reply(conn, s->fail_status, "busy", 4,
-			             (const char *const[]){ s->retry_after ? "Retry-After" : NULL,
-			                                    s->retry_after, NULL });
-		return reply(conn, 200, "ok", 2, NULL);
+			return mhd_test_reply(
+			        conn, s->fail_status, "busy", 4,
+			        (const char *const[]){ s->retry_after ? "Retry-After" : NULL,
+			                               s->retry_after, NULL });
+		return mhd_test_reply(conn, 200, "ok", 2, NULL);
 	}
 	if (streq(url, "/big")) {
 		_cleanup_free_ char *big = xmalloc(s->big_len);
 
 		memset(big, 'x', s->big_len);
-		return reply(conn, 200, big, s->big_len, NULL);
+		return mhd_test_reply(conn, 200, big, s->big_len, NULL);
 	}
 	if (streq(url, "/chunked")) {
 		struct chunked *c = xmalloc(sizeof(*c));
@@ -203,22 +135,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		MHD(MHD_destroy_response)(resp);
 		return r;
 	}
-	return reply(conn, 404, "not found", 9, NULL);
-}
-
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-                         enum MHD_RequestTerminationCode toe)
-{
-	struct upload *u = *con_cls;
-
-	(void)cls;
-	(void)conn;
-	(void)toe;
-	if (u) {
-		strbuf_release(&u->body);
-		free(u);
-		*con_cls = NULL;
-	}
+	return mhd_test_reply(conn, 404, "not found", 9, NULL);
 }
 
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
@@ -235,26 +152,17 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* A socket listening on 127.0.0.1 at a free port; *ret_port says which. */
-static int listen_any(int *ret_port)
+static int listen_any_or_fail(int *ret_port)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-		                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(sa);
-	int fd;
+	int fd = mhd_test_listen_any(ret_port);
 
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(fd, 16), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	*ret_port = ntohs(sa.sin_port);
 	return fd;
 }
 
 static void server_start(struct server *s)
 {
-	int fd = listen_any(&s->port);
+	int fd = listen_any_or_fail(&s->port);
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD;
 
 	pthread_mutex_init(&s->lock, NULL);
@@ -262,7 +170,7 @@ static void server_start(struct server *s)
 	if (s->is_tls)
 		s->daemon = MHD(MHD_start_daemon)(
 		        flags | MHD_USE_TLS, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET,
-		        fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+		        fd, MHD_OPTION_NOTIFY_COMPLETED, mhd_test_completed, s,
 		        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_HTTPS_MEM_KEY,
 		        server_key_pem, MHD_OPTION_HTTPS_MEM_CERT, server_cert_pem,
 		        s->needs_client_cert ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, ca_pem,
@@ -270,8 +178,8 @@ static void server_start(struct server *s)
 	else
 		s->daemon = MHD(MHD_start_daemon)(
 		        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, fd,
-		        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
-		        on_connection, s, MHD_OPTION_END);
+		        MHD_OPTION_NOTIFY_COMPLETED, mhd_test_completed, s,
+		        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_END);
 	assert_non_null(s->daemon);
 }
 
@@ -600,7 +508,7 @@ static void test_http_client_do__timeout(void **state)
 	int port, fd;
 
 	(void)state;
-	fd = listen_any(&port); /* accepted by the kernel, never answered */
+	fd = listen_any_or_fail(&port); /* accepted by the kernel, never answered */
 	c = client_new(&opts);
 	url = xasprintf("http://127.0.0.1:%d/slow", port);
 
@@ -621,7 +529,7 @@ static void test_http_client_do__connection_refused(void **state)
 	int port, fd;
 
 	(void)state;
-	fd = listen_any(&port);
+	fd = listen_any_or_fail(&port);
 	(void)close(fd); /* nothing listens there now */
 	c = client_new(&opts);
 	url = xasprintf("http://admin:hunter2@127.0.0.1:%d/x", port);
@@ -773,32 +681,9 @@ static char *slurp(const char *name, size_t *ret_len)
 
 static int make_tls_material(void **state)
 {
-	static const char script[] =
-	        "set -e; cd '%s'\n"
-	        "ec='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes'\n"
-	        "openssl req -x509 $ec -keyout ca.key -out ca.pem -days 2 -subj /CN=test-ca\n"
-	        "openssl req -x509 $ec -keyout wrong.key -out wrong.pem -days 2 -subj /CN=test-ca\n"
-	        "openssl req -new $ec -keyout server.key -out server.csr -subj /CN=localhost\n"
-	        "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n"
-	        "extendedKeyUsage=serverAuth\\n' >server.ext\n"
-	        "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
-	        "-days 2 -extfile server.ext -out server.pem\n"
-	        "openssl req -new $ec -keyout client.key -out client.csr -subj /CN=test-client\n"
-	        "printf 'extendedKeyUsage=clientAuth\\n' >client.ext\n"
-	        "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
-	        "-days 2 -extfile client.ext -out client.pem\n";
-	_cleanup_free_ char *sh = NULL, *cmd = NULL;
-
 	(void)state;
-	memcpy(tls_dir, "/tmp/driftless-test-XXXXXX", sizeof("/tmp/driftless-test-XXXXXX"));
-	if (!mkdtemp(tls_dir))
+	if (mhd_test_make_tls(tls_dir, sizeof(tls_dir)) < 0)
 		return -1;
-	sh = xasprintf(script, tls_dir);
-	cmd = xasprintf("{\n%s} >'%s/openssl.log' 2>&1", sh, tls_dir);
-	if (system(cmd) != 0) {
-		fprintf(stderr, "openssl failed, see %s/openssl.log\n", tls_dir);
-		return -1;
-	}
 	ca_file = path_in("ca.pem");
 	wrong_ca_file = path_in("wrong.pem");
 	client_cert_file = path_in("client.pem");

@@ -1,0 +1,136 @@
+#pragma once
+/*
+ * kube: the Kubernetes API client over http/. This first slice reads a kubeconfig the way
+ * kubectl does (or the in-cluster service-account configuration) and makes authenticated
+ * requests with it.
+ *
+ *	_cleanup_(kube_config_freep) struct kube_config *cfg = NULL;
+ *	_cleanup_(kube_client_freep) struct kube_client *c = NULL;
+ *	json_auto_t *version = NULL;
+ *	long status;
+ *
+ *	r = kube_config_load(NULL, NULL, &cfg, reterr);	   $KUBECONFIG or ~/.kube/config
+ *	if (r >= 0)
+ *		r = kube_client_new(cfg, &c, reterr);
+ *	if (r >= 0)
+ *		r = kube_client_request(c, "GET", "/version", NULL, NULL, &status, &version,
+ *		                        reterr);
+ *
+ * Credentials, as client-go's rest.Config applies them (and so kubectl):
+ *  - token or tokenFile: "Authorization: Bearer". With tokenFile the file wins over token
+ *    and is read again whenever it changes (projected service-account tokens rotate).
+ *  - username and password: HTTP basic auth. Together with a token it is an error, as in
+ *    client-go ("username/password or bearer token may be set, but not both").
+ *  - client-certificate(-data) and client-key(-data): TLS client authentication; may be
+ *    combined with a token.
+ *  - exec: a credential plugin (client.authentication.k8s.io/v1 or v1beta1). client-go
+ *    skips the plugin when a token, basic auth or a client certificate is configured (its
+ *    exec.Authenticator.UpdateTransportConfig returns early), so does this module: a user
+ *    with both a token and exec authenticates with the token, without an error.
+ *
+ * Secrets (tokens, passwords, private keys, plugin output) are wiped when freed and never
+ * appear in an error text or a log line.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "core/macro.h"
+
+struct error;
+struct kube_config;
+struct kube_client;
+
+/* The largest kubeconfig, token file or exec plugin output read. */
+#define KUBE_CONFIG_MAX_BYTES (4U * 1024U * 1024U)
+/* How long an exec credential plugin may run. */
+#define KUBE_EXEC_TIMEOUT_USEC (60ULL * 1000000ULL)
+/* Where the in-cluster service-account files live, below the root given. */
+#define KUBE_SERVICE_ACCOUNT_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
+
+/*
+ * Read the kubeconfig at path and resolve one context of it into a struct kube_config.
+ *
+ * path NULL: the files $KUBECONFIG lists (separated by ':', empty entries skipped, missing
+ * files skipped as kubectl does), merged as kubectl merges them: for a given cluster, user
+ * or context name, and for current-context, the first file that sets it wins. Without
+ * $KUBECONFIG: ~/.kube/config.
+ *
+ * context NULL: the current-context. Relative file names (certificate-authority,
+ * client-certificate, client-key, tokenFile, and an exec command containing a '/') are
+ * relative to the directory of the file that defines the entry, as kubectl resolves them.
+ * Unknown fields are ignored, as kubectl ignores them; fields of the wrong type are
+ * errors. A *-data field wins over its file counterpart. proxy-url is not supported and
+ * ignored (the proxy comes from $https_proxy as for every http/ client); tls-server-name
+ * is kept and makes kube_client_new() fail with -EOPNOTSUPP (http/ cannot set it yet).
+ *
+ * Errors name file:line:column and the field:
+ *	-ENOENT   no file to read, or the context, or the cluster or user it names, is absent
+ *	-EINVAL   an invalid setting (bad base64, wrong type, no server, token with basic auth,
+ *	          an exec plugin of an unsupported apiVersion or interactiveMode Always)
+ *	-EBADMSG  a file is not YAML
+ * Free the result with kube_config_free().
+ */
+int kube_config_load(const char *path, const char *context, struct kube_config **ret,
+                     struct error *reterr);
+
+/*
+ * The configuration of a pod's service account, as client-go's rest.InClusterConfig():
+ * the server https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT, the CA
+ * <root>/var/run/secrets/kubernetes.io/serviceaccount/ca.crt, the token file next to it
+ * (read again whenever it changes) and the namespace file ("default" when absent).
+ * root NULL means "/"; tests pass a temporary directory.
+ * Errors: -ENOENT when not in a cluster (variables unset or no token file).
+ */
+int kube_config_in_cluster(const char *root, struct kube_config **ret, struct error *reterr);
+
+struct kube_config *kube_config_free(struct kube_config *cfg);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct kube_config *, kube_config_free)
+
+/* Borrowed from cfg. The server URL ("https://host:6443"). */
+const char *kube_config_server(const struct kube_config *cfg);
+/* The context's namespace, "default" when it sets none. */
+const char *kube_config_namespace(const struct kube_config *cfg);
+/* The context's name; "in-cluster" for kube_config_in_cluster(). */
+const char *kube_config_context(const struct kube_config *cfg);
+
+/*
+ * A client for the cluster cfg describes: one http_client (one connection cache) with its
+ * TLS settings. Copies what it needs from cfg, which may be freed afterwards. Used by one
+ * thread at a time. Errors: -EOPNOTSUPP (tls-server-name), and those of http_client_new().
+ * Free with kube_client_free().
+ */
+int kube_client_new(const struct kube_config *cfg, struct kube_client **ret, struct error *reterr);
+struct kube_client *kube_client_free(struct kube_client *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct kube_client *, kube_client_free)
+
+/*
+ * Send method to path (e.g. "/version", "/api/v1/namespaces/x/configmaps?limit=500",
+ * appended to the server URL) with the credentials of the client.
+ *
+ * body (may be NULL) is sent as JSON, with content_type (NULL: "application/json"; give
+ * "application/merge-patch+json" and the like for PATCH). Accept is application/json.
+ *
+ * An exec plugin runs on the first request, and again when the credential it gave expires
+ * (status.expirationTimestamp) or when the server answers 401 to it; then the request is
+ * sent once more with the new credential.
+ *
+ * *ret_status (may be NULL) receives the HTTP status whenever an answer came, on failure
+ * too, so that a caller can branch on it. *ret_json (may be NULL) receives the body parsed
+ * as JSON when the status is below 400 and the content type is JSON, else NULL; the caller
+ * decrefs it.
+ *
+ * A status of 400 and above is a failure, described by the Kubernetes Status object of the
+ * body when there is one ("HTTP 404 NotFound: configmaps \"x\" not found"):
+ *	-EACCES   401, 403, or the exec plugin failed
+ *	-ENOENT   404
+ *	-EBUSY    409
+ *	-EAGAIN   429, 503, 504
+ *	-EPROTO   any other status of 400 and above, or a JSON body that does not parse
+ * Transport errors are those of http_client_do().
+ */
+int kube_client_request(struct kube_client *c, const char *method, const char *path,
+                        const json_t *body, const char *content_type, long *ret_status,
+                        json_t **ret_json, struct error *reterr);
