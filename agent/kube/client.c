@@ -32,6 +32,9 @@ struct kube_client {
 	bool uses_exec;
 	bool has_cred;
 	struct kube_exec_credential cred;
+
+	struct kube_discovery *discovery; /* discovery.c */
+	unsigned list_limit;              /* 0: KUBE_LIST_LIMIT_DEFAULT */
 };
 
 static int make_http(struct kube_client *c, struct error *reterr)
@@ -96,8 +99,27 @@ struct kube_client *kube_client_free(struct kube_client *c)
 	free(c->base_url);
 	erase_and_free(c->file_token);
 	kube_exec_credential_release(&c->cred);
+	kube_discovery_free(c->discovery);
 	free(c);
 	return NULL;
+}
+
+struct kube_discovery **kube_client_discovery(struct kube_client *c)
+{
+	assert(c);
+	return &c->discovery;
+}
+
+void kube_client_set_list_limit(struct kube_client *c, unsigned limit)
+{
+	assert(c);
+	c->list_limit = limit;
+}
+
+unsigned kube_client_list_limit(const struct kube_client *c)
+{
+	assert(c);
+	return c->list_limit > 0 ? c->list_limit : KUBE_LIST_LIMIT_DEFAULT;
 }
 
 static bool same_file(const struct stat *a, const struct stat *b)

@@ -8,6 +8,7 @@
 #include "kube/kube.h"
 
 struct error;
+struct strbuf;
 
 enum kube_exec_api {
 	KUBE_EXEC_V1BETA1,
@@ -79,3 +80,14 @@ int kube_exec_run(const struct kube_config *cfg, struct kube_exec_credential *re
 
 /* "2026-01-02T03:04:05Z", with optional fraction and offset, to CLOCK_REALTIME usec. */
 int kube_parse_rfc3339(const char *s, uint64_t *ret_usec);
+
+/* Discovery cache of a client (discovery.c); kube_client_free() frees it. */
+struct kube_discovery;
+struct kube_discovery *kube_discovery_free(struct kube_discovery *d);
+/* The cache slot of c (client.c owns the pointer). */
+struct kube_discovery **kube_client_discovery(struct kube_client *c);
+/* The page size of kube_list() for c. */
+unsigned kube_client_list_limit(const struct kube_client *c);
+
+/* Append s to sb percent-encoded for a URL query value (RFC 3986 unreserved kept). */
+void kube_url_escape(struct strbuf *sb, const char *s);

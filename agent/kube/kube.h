@@ -134,3 +134,80 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct kube_client *, kube_client_free)
 int kube_client_request(struct kube_client *c, const char *method, const char *path,
                         const json_t *body, const char *content_type, long *ret_status,
                         json_t **ret_json, struct error *reterr);
+
+/*
+ * Discovery is cached per client and per group-version: the APIResourceList of
+ * "GET /api/v1" or "GET /apis/GROUP/VERSION" is fetched when a kind of it is first needed,
+ * never every group up front as kubectl does. The group lists (GET /api, GET /apis) are not
+ * read: a group-version that is not served answers 404 at its own path, which says as much
+ * for one request less. Like the client, the cache belongs to one thread at a time: share a
+ * client between threads only with a lock around every call (kube_client_request(),
+ * kube_discovery_lookup(), kube_list()).
+ */
+
+/*
+ * What discovery says about one kind of a group-version. Embedded by value: initialise
+ * with KUBE_RESOURCE_INIT, release with kube_resource_release() (filled again only after a
+ * release). All strings are owned by the struct.
+ */
+struct kube_resource {
+	char *group;   /* "" for the core group */
+	char *version; /* "v1" */
+	char *kind;    /* "Deployment" */
+	char *name;    /* the plural of the URL: "deployments" */
+	bool is_namespaced;
+	char **verbs; /* strv: "get", "list", "patch", ... (may be empty, never NULL) */
+};
+
+#define KUBE_RESOURCE_INIT                                                  \
+	{                                                                   \
+		.group = NULL, .version = NULL, .kind = NULL, .name = NULL, \
+		.is_namespaced = false, .verbs = NULL                       \
+	}
+
+void kube_resource_release(struct kube_resource *res);
+
+/* Whether discovery lists verb ("list", "patch", ...) for res. */
+bool kube_resource_has_verb(const struct kube_resource *res, const char *verb);
+
+/*
+ * Find kind in group/version (group "" or NULL: the core group, "v1"): GET /api/v1 or
+ * /apis/GROUP/VERSION the first time that group-version is needed, then from the cache.
+ * When the cached list lacks kind it is fetched again, once per call, so that a kind whose
+ * CustomResourceDefinition was created since (earlier in the same sync) is found.
+ * Subresources ("deployments/scale") are not kinds and never match. A group-version the
+ * server does not serve (404) is a list without kinds.
+ *
+ * On success *ret (initialised or released by the caller) is filled.
+ * Errors:
+ *	-ENOENT  the kind is not served: "no kind Widget in example.com/v1; is its CRD
+ *	         installed?"
+ *	-EINVAL  group or version has characters no API group or version has
+ *	-EPROTO  the answer is not an APIResourceList
+ * and those of kube_client_request().
+ */
+int kube_discovery_lookup(struct kube_client *c, const char *group, const char *version,
+                          const char *kind, struct kube_resource *ret, struct error *reterr);
+
+/* The page size kube_list() asks for ("limit") unless kube_client_set_list_limit() says. */
+#define KUBE_LIST_LIMIT_DEFAULT 500U
+
+/* The page size of kube_list() for this client; 0 restores KUBE_LIST_LIMIT_DEFAULT. */
+void kube_client_set_list_limit(struct kube_client *c, unsigned limit);
+
+/*
+ * LIST the objects of res: in namespace, or, when namespace is NULL (or res is cluster
+ * scoped, which ignores it), across all namespaces. label_selector (may be NULL) is a
+ * selector as kubectl -l takes it ("app=web,tier in (a,b)"); it is URL-escaped here.
+ *
+ * Pages of "limit" objects are fetched, following "continue" until the server gives no
+ * token. When a token has expired (HTTP 410 Gone) the LIST starts again from the first page,
+ * once; a second 410 is an error.
+ *
+ * *ret_items receives a new JSON array of the objects in the server's order, each with
+ * apiVersion and kind set (LIST answers omit them on items); the caller decrefs it.
+ * Errors: -EPROTO an answer without an "items" array, and those of kube_client_request()
+ * (-ENOENT: the resource or namespace is gone, -EACCES: not allowed to list).
+ */
+int kube_list(struct kube_client *c, const struct kube_resource *res, const char *namespace,
+              const char *label_selector, json_t **ret_items, struct error *reterr);
