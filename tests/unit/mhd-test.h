@@ -1,10 +1,9 @@
 #pragma once
 /*
  * For unit tests that need a real HTTP(S) server in the process: libmicrohttpd on
- * 127.0.0.1, loaded on first use like everywhere in the project (core/dl.h). The functions
- * a test server needs beyond what server/mhd-dl.c lists are reached through this table
- * (MHD(...)), and GnuTLS, which libmicrohttpd has loaded already, the same way to check
- * client certificates. Header-only: each test is one executable.
+ * 127.0.0.1, through the wrappers of server/mhd-dl.c (loaded on first use, core/dl.h), and
+ * GnuTLS, which libmicrohttpd has loaded already, through a table of this header's own
+ * (GNUTLS(...)) to check client certificates. Header-only: each test is one executable.
  */
 
 #include <netinet/in.h>
@@ -21,24 +20,11 @@
 #include "core/strbuf.h"
 
 /* clang-format off */
-#define MHD_TEST_SYMBOLS(X) \
-	X(MHD_start_daemon) \
-	X(MHD_stop_daemon) \
-	X(MHD_lookup_connection_value) \
-	X(MHD_create_response_from_buffer) \
-	X(MHD_create_response_from_callback) \
-	X(MHD_add_response_header) \
-	X(MHD_queue_response) \
-	X(MHD_destroy_response) \
-	X(MHD_get_connection_info) \
-	X(MHD_is_feature_supported)
 #define GNUTLS_TEST_SYMBOLS(X) X(gnutls_certificate_verify_peers2)
 /* clang-format on */
 
-DL_LIBRARY(mhdt, DRIFTLESS_SONAME_LIBMICROHTTPD, MHD_TEST_SYMBOLS);
 DL_LIBRARY(gnutlst, "libgnutls.so.30", GNUTLS_TEST_SYMBOLS);
 
-#define MHD(sym)    DL_CALL(mhdt, sym)
 #define GNUTLS(sym) DL_CALL(gnutlst, sym)
 
 /* Queue a response: status, len bytes of body, headers as name, value, ..., NULL. */
@@ -49,11 +35,11 @@ static inline enum MHD_Result mhd_test_reply(struct MHD_Connection *conn, unsign
 	struct MHD_Response *resp;
 	enum MHD_Result r;
 
-	resp = MHD(MHD_create_response_from_buffer)(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	for (const char *const *h = headers; h && *h; h += 2)
-		MHD(MHD_add_response_header)(resp, h[0], h[1]);
-	r = MHD(MHD_queue_response)(conn, status, resp);
-	MHD(MHD_destroy_response)(resp);
+		MHD_add_response_header(resp, h[0], h[1]);
+	r = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
 	return r;
 }
 
@@ -61,7 +47,7 @@ static inline enum MHD_Result mhd_test_reply(struct MHD_Connection *conn, unsign
 static inline bool mhd_test_has_valid_client_cert(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *info =
-	        MHD(MHD_get_connection_info)(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	unsigned status = 1;
 
 	if (!info || !info->tls_session)
@@ -75,7 +61,7 @@ static inline bool mhd_test_has_valid_client_cert(struct MHD_Connection *conn)
 static inline void mhd_test_copy_header(struct MHD_Connection *conn, const char *name, char *buf,
                                         size_t size)
 {
-	const char *v = MHD(MHD_lookup_connection_value)(conn, MHD_HEADER_KIND, name);
+	const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
 
 	snprintf(buf, size, "%s", v ? v : "");
 }

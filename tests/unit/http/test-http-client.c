@@ -3,10 +3,8 @@
  * TLS, with a client certificate), plus bare sockets for a server that never answers and a
  * port that refuses. The TLS material is made with the openssl command at start.
  *
- * libmicrohttpd is loaded on first use like everywhere in the project (core/dl.h); the
- * functions the test server needs beyond what server/mhd-dl.c lists are reached through a
- * table of the test's own (MHD(...) below), and GnuTLS, which libmicrohttpd already loaded,
- * the same way to check the client certificate.
+ * The server's scaffolding (libmicrohttpd through server/mhd-dl.c, the client-certificate
+ * check, the TLS material) is shared with other tests: tests/unit/mhd-test.h.
  */
 
 #include <errno.h>
@@ -129,10 +127,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		enum MHD_Result r;
 
 		c->left = s->big_len;
-		resp = MHD(MHD_create_response_from_callback)(MHD_SIZE_UNKNOWN, 4096, chunked_read,
-		                                              c, free);
-		r = MHD(MHD_queue_response)(conn, 200, resp);
-		MHD(MHD_destroy_response)(resp);
+		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, chunked_read, c,
+		                                         free);
+		r = MHD_queue_response(conn, 200, resp);
+		MHD_destroy_response(resp);
 		return r;
 	}
 	return mhd_test_reply(conn, 404, "not found", 9, NULL);
@@ -168,7 +166,7 @@ static void server_start(struct server *s)
 	pthread_mutex_init(&s->lock, NULL);
 	strbuf_init(&s->body, 0);
 	if (s->is_tls)
-		s->daemon = MHD(MHD_start_daemon)(
+		s->daemon = MHD_start_daemon(
 		        flags | MHD_USE_TLS, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET,
 		        fd, MHD_OPTION_NOTIFY_COMPLETED, mhd_test_completed, s,
 		        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_HTTPS_MEM_KEY,
@@ -176,7 +174,7 @@ static void server_start(struct server *s)
 		        s->needs_client_cert ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, ca_pem,
 		        MHD_OPTION_END);
 	else
-		s->daemon = MHD(MHD_start_daemon)(
+		s->daemon = MHD_start_daemon(
 		        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, fd,
 		        MHD_OPTION_NOTIFY_COMPLETED, mhd_test_completed, s,
 		        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_END);
@@ -185,7 +183,7 @@ static void server_start(struct server *s)
 
 static void server_stop(struct server *s)
 {
-	MHD(MHD_stop_daemon)(s->daemon); /* closes the listening socket */
+	MHD_stop_daemon(s->daemon); /* closes the listening socket */
 	strbuf_release(&s->body);
 	pthread_mutex_destroy(&s->lock);
 }

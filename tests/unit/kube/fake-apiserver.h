@@ -88,7 +88,7 @@ static inline void fake_apiserver_start(struct fake_apiserver *s, fake_handler_f
 	pthread_mutex_init(&s->lock, NULL);
 	fd = mhd_test_listen_any(&s->port);
 	assert_true(fd >= 0);
-	s->daemon = MHD(MHD_start_daemon)(
+	s->daemon = MHD_start_daemon(
 	        MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, fake_on_request, s,
 	        MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_URI_LOG_CALLBACK, fake_log_uri, s,
 	        MHD_OPTION_NOTIFY_COMPLETED, fake_completed, s, MHD_OPTION_END);
@@ -108,7 +108,7 @@ static inline void fake_apiserver_start(struct fake_apiserver *s, fake_handler_f
 
 static inline void fake_apiserver_stop(struct fake_apiserver *s)
 {
-	MHD(MHD_stop_daemon)(s->daemon);
+	MHD_stop_daemon(s->daemon);
 	(void)unlink(s->kubeconfig);
 	(void)rmdir(s->dir);
 	free(s->kubeconfig);

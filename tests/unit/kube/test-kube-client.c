@@ -1,7 +1,7 @@
 /*
  * kube_client against a libmicrohttpd server in this process (plain HTTP, and HTTPS that
  * requires a client certificate), with kubeconfigs and exec plugins (shell scripts) written
- * by the test. The libmicrohttpd loader is the one of tests/unit/http/test-http-client.c.
+ * by the test. The server scaffolding is tests/unit/mhd-test.h.
  */
 
 #include <errno.h>
@@ -113,13 +113,13 @@ static void server_start(struct server *s)
 	pthread_mutex_init(&s->lock, NULL);
 	strbuf_init(&s->body, 0);
 	if (s->is_tls)
-		s->daemon = MHD(MHD_start_daemon)(
+		s->daemon = MHD_start_daemon(
 		        flags | MHD_USE_TLS, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET,
 		        fd, MHD_OPTION_NOTIFY_COMPLETED, mhd_test_completed, s,
 		        MHD_OPTION_HTTPS_MEM_KEY, server_key_pem, MHD_OPTION_HTTPS_MEM_CERT,
 		        server_cert_pem, MHD_OPTION_HTTPS_MEM_TRUST, ca_pem, MHD_OPTION_END);
 	else
-		s->daemon = MHD(MHD_start_daemon)(
+		s->daemon = MHD_start_daemon(
 		        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, fd,
 		        MHD_OPTION_NOTIFY_COMPLETED, mhd_test_completed, s, MHD_OPTION_END);
 	assert_non_null(s->daemon);
@@ -127,7 +127,7 @@ static void server_start(struct server *s)
 
 static void server_stop(struct server *s)
 {
-	MHD(MHD_stop_daemon)(s->daemon);
+	MHD_stop_daemon(s->daemon);
 	strbuf_release(&s->body);
 	pthread_mutex_destroy(&s->lock);
 }

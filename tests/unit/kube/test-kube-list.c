@@ -28,8 +28,7 @@ static const char *on_list(struct fake_apiserver *s, const char *uri, struct MHD
                            unsigned *ret_status)
 {
 	struct list_state *st = s->userdata;
-	const char *token =
-	        MHD(MHD_lookup_connection_value)(conn, MHD_GET_ARGUMENT_KIND, "continue");
+	const char *token = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "continue");
 
 	*ret_status = 200;
 	if (token && st->n_gone > 0) {
