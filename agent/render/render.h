@@ -73,3 +73,27 @@ json_t *render_merge_patch(const json_t *target, const json_t *patch);
  * Errors: -EINVAL for a malformed patch; reterr says where.
  */
 int render_strategic_merge(json_t **target, const json_t *patch, struct error *reterr);
+
+/*
+ * The strategic-merge schema (kyaml's built-in OpenAPI schema of the Kubernetes v1.21 types,
+ * as render_strategic_merge() uses it), for modules that walk objects the same way. A
+ * schema is an opaque node handle: an int >= 0, or -1 for "no schema" (every function
+ * accepts -1 and answers "none"). Handles are valid for the life of the program.
+ */
+
+/* The schema of objects of apiVersion/kind (e.g. "apps/v1", "Deployment"), -1 if unknown. */
+int render_schema_type(const char *api_version, const char *kind);
+
+/* The schema of field name in a map at node: its property, else additionalProperties; or -1. */
+int render_schema_field(int node, const char *name);
+
+/* The schema of the elements of the list at node; -1 if node is not a list or has none. */
+int render_schema_items(int node);
+
+/*
+ * Whether the list at node is associative (merges by key). If so, *ret_keys points at its
+ * ret_n merge keys (static storage; e.g. "name", or "containerPort", "protocol"); a list of
+ * scalars that merges, like metadata.finalizers, has 0 keys: its items match by value.
+ * Returns false, writing nothing, for atomic lists and for -1.
+ */
+bool render_schema_merge_keys(int node, const char *const **ret_keys, size_t *ret_n);

@@ -245,56 +245,23 @@ static char *text_dup(const json_t *n)
 
 /* --- schema --- */
 
+/* The schema walk of render/schema.c; s->schema is the same table. */
 static int schema_type(const struct smp *s, const char *api_version, const char *kind)
 {
-	size_t lo = 0, hi = s->schema->n_types;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct render_smp_type *t = &s->schema->types[mid];
-		int c = strcmp(t->api_version, api_version);
-
-		if (c == 0)
-			c = strcmp(t->kind, kind);
-		if (c == 0)
-			return t->node;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NO_SCHEMA;
+	(void)s;
+	return render_schema_type(api_version, kind);
 }
 
 static int schema_field(const struct smp *s, int node, const char *name)
 {
-	const struct render_smp_node *n;
-	size_t lo, hi;
-
-	if (node == NO_SCHEMA)
-		return NO_SCHEMA;
-	n = &s->schema->nodes[node];
-	lo = n->fields;
-	hi = (size_t)n->fields + n->n_fields;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(s->schema->fields[mid].name, name);
-
-		if (c == 0)
-			return s->schema->fields[mid].node;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return n->additional;
+	(void)s;
+	return render_schema_field(node, name);
 }
 
 static int schema_elements(const struct smp *s, int node)
 {
-	if (node == NO_SCHEMA || !s->schema->nodes[node].is_array)
-		return NO_SCHEMA;
-	return s->schema->nodes[node].items;
+	(void)s;
+	return render_schema_items(node);
 }
 
 static bool schema_is_merge(const struct smp *s, int node)
