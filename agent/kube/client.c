@@ -215,7 +215,7 @@ static int status_code(long status)
 
 /* Describe a failed answer, from its Kubernetes Status object when it has one. */
 static int status_error(const char *method, const char *path, const struct http_response *resp,
-                        struct error *reterr)
+                        json_t **ret_status_obj, struct error *reterr)
 {
 	int code = status_code(resp->status);
 	json_auto_t *doc = NULL;
@@ -227,6 +227,8 @@ static int status_error(const char *method, const char *path, const struct http_
 	if (kind && streq(kind, "Status")) {
 		reason = json_string_value(json_object_get(doc, "reason"));
 		message = json_string_value(json_object_get(doc, "message"));
+		if (ret_status_obj)
+			*ret_status_obj = json_incref(doc);
 		return error_set(reterr, code, "%s '%s': HTTP %ld%s%s: %s", method, path,
 		                 resp->status, reason ? " " : "", reason ? reason : "",
 		                 message ? message : "(no message)");
@@ -295,6 +297,14 @@ int kube_client_request(struct kube_client *c, const char *method, const char *p
                         const json_t *body, const char *content_type, long *ret_status,
                         json_t **ret_json, struct error *reterr)
 {
+	return kube_client_request_status(c, method, path, body, content_type, ret_status, ret_json,
+	                                  NULL, reterr);
+}
+
+int kube_client_request_status(struct kube_client *c, const char *method, const char *path,
+                               const json_t *body, const char *content_type, long *ret_status,
+                               json_t **ret_json, json_t **ret_status_obj, struct error *reterr)
+{
 	_cleanup_(http_response_release) struct http_response resp = HTTP_RESPONSE_INIT;
 	_cleanup_(strbuf_release) struct strbuf text = STRBUF_INIT;
 	_cleanup_free_ char *url = NULL;
@@ -318,7 +328,7 @@ int kube_client_request(struct kube_client *c, const char *method, const char *p
 	if (ret_status)
 		*ret_status = resp.status;
 	if (resp.status >= 400)
-		return status_error(method, path, &resp, reterr);
+		return status_error(method, path, &resp, ret_status_obj, reterr);
 	if (ret_json && is_json(resp.content_type) && resp.body.len > 0) {
 		json_error_t jerr;
 

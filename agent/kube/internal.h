@@ -91,3 +91,19 @@ unsigned kube_client_list_limit(const struct kube_client *c);
 
 /* Append s to sb percent-encoded for a URL query value (RFC 3986 unreserved kept). */
 void kube_url_escape(struct strbuf *sb, const char *s);
+
+/*
+ * Append the collection path of res to sb: "/apis/apps/v1/namespaces/ns/deployments",
+ * "/api/v1/configmaps"; namespace is ignored when NULL or res is cluster scoped.
+ */
+void kube_collection_path(const struct kube_resource *res, const char *namespace,
+                          struct strbuf *sb);
+
+/*
+ * kube_client_request(), and on a failure with a Kubernetes Status body, that object in
+ * *ret_status_obj (may be NULL; the caller decrefs it; untouched otherwise), so that a
+ * caller can read its details (the causes of a 409 conflict).
+ */
+int kube_client_request_status(struct kube_client *c, const char *method, const char *path,
+                               const json_t *body, const char *content_type, long *ret_status,
+                               json_t **ret_json, json_t **ret_status_obj, struct error *reterr);

@@ -211,3 +211,51 @@ void kube_client_set_list_limit(struct kube_client *c, unsigned limit);
  */
 int kube_list(struct kube_client *c, const struct kube_resource *res, const char *namespace,
               const char *label_selector, json_t **ret_items, struct error *reterr);
+
+/*
+ * GET one object of res: namespace/name for a namespaced resource (namespace is required
+ * then), name alone for a cluster-scoped one (namespace ignored). *ret_obj receives the
+ * object; the caller decrefs it.
+ * Errors:
+ *	-ENOENT  the object is absent: "ConfigMap 'default/x' not found"
+ *	-EINVAL  no namespace for a namespaced resource
+ * and those of kube_client_request().
+ */
+int kube_get(struct kube_client *c, const struct kube_resource *res, const char *namespace,
+             const char *name, json_t **ret_obj, struct error *reterr);
+
+/* The field manager of kube_apply() when the options give none. */
+#define KUBE_FIELD_MANAGER_DEFAULT "driftless"
+
+struct kube_apply_options {
+	const char *field_manager; /* NULL: KUBE_FIELD_MANAGER_DEFAULT */
+	bool force;                /* take over fields other managers own ("force=true") */
+	bool dry_run;              /* the server validates and answers, stores nothing */
+};
+
+/*
+ * Server-side apply of obj (with apiVersion, kind and metadata.name, as kubectl apply
+ * --server-side sends it): PATCH to the object's URL with Content-Type
+ * application/apply-patch+yaml (JSON is YAML) and the query fieldManager=, force=true when
+ * opts->force, dryRun=All when opts->dry_run. The object is created when absent. The
+ * namespace is obj's metadata.namespace for a namespaced res and ignored for a cluster
+ * scoped one. opts may be NULL (defaults, no force, no dry run).
+ *
+ * *ret_obj (may be NULL) receives the object as the server answered it (with a dry run: as
+ * it would be); the caller decrefs it.
+ * Errors:
+ *	-EBUSY   fields are owned by other managers, listed in the message as kubectl lists
+ *	         them: conflict with "other" using v1: .data.a
+ *	-EINVAL  obj has no metadata.name, or no metadata.namespace for a namespaced res
+ * and those of kube_client_request().
+ */
+int kube_apply(struct kube_client *c, const struct kube_resource *res, const json_t *obj,
+               const struct kube_apply_options *opts, json_t **ret_obj, struct error *reterr);
+
+/*
+ * Remove in place what the server owns and a comparison should not show: metadata's
+ * managedFields, resourceVersion, uid, generation, creationTimestamp and selfLink, the
+ * annotation kubectl.kubernetes.io/last-applied-configuration (and the annotations map
+ * when that leaves it empty), and status. Anything not an object is left alone.
+ */
+void kube_object_normalize(json_t *obj);

@@ -30,9 +30,7 @@ void kube_url_escape(struct strbuf *sb, const char *s)
 	}
 }
 
-/* "/apis/apps/v1/namespaces/ns/deployments", "/api/v1/configmaps", ... */
-static void collection_path(const struct kube_resource *res, const char *namespace,
-                            struct strbuf *sb)
+void kube_collection_path(const struct kube_resource *res, const char *namespace, struct strbuf *sb)
 {
 	if (res->group && res->group[0])
 		strbuf_addf(sb, "/apis/%s/%s", res->group, res->version);
@@ -79,7 +77,7 @@ int kube_list(struct kube_client *c, const struct kube_resource *res, const char
 	assert(c && res && res->name && res->version && res->kind && ret_items);
 	api_version = res->group && res->group[0] ? xasprintf("%s/%s", res->group, res->version) :
 	                                            xstrdup(res->version);
-	collection_path(res, namespace, &base);
+	kube_collection_path(res, namespace, &base);
 	strbuf_addf(&base, "?limit=%u", kube_client_list_limit(c));
 	if (label_selector && label_selector[0]) {
 		strbuf_addstr(&base, "&labelSelector=");

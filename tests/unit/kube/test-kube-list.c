@@ -59,20 +59,6 @@ static const char *on_list(struct fake_apiserver *s, const char *uri, struct MHD
 	return "{}";
 }
 
-static struct kube_resource resource(const char *group, const char *kind, const char *name,
-                                     bool is_namespaced)
-{
-	struct kube_resource res = {
-		.group = xstrdup(group),
-		.version = xstrdup("v1"),
-		.kind = xstrdup(kind),
-		.name = xstrdup(name),
-		.is_namespaced = is_namespaced,
-	};
-
-	return res;
-}
-
 static void assert_names(const json_t *items, const char *api_version, const char *kind,
                          const char *names)
 {
@@ -104,7 +90,7 @@ static void test_kube_list__pages(void **state)
 	struct fake_apiserver s = { 0 };
 	_cleanup_(kube_client_freep) struct kube_client *c = NULL;
 	_cleanup_(kube_resource_release) struct kube_resource res =
-	        resource("", "ConfigMap", "configmaps", true);
+	        fake_resource("", "ConfigMap", "configmaps", true);
 	json_auto_t *items = NULL;
 	struct error err = ERROR_INIT;
 
@@ -138,11 +124,11 @@ static void test_kube_list__all_namespaces_and_cluster_scoped(void **state)
 	struct fake_apiserver s = { 0 };
 	_cleanup_(kube_client_freep) struct kube_client *c = NULL;
 	_cleanup_(kube_resource_release) struct kube_resource deploy =
-	        resource("apps", "Deployment", "deployments", true);
+	        fake_resource("apps", "Deployment", "deployments", true);
 	_cleanup_(kube_resource_release) struct kube_resource ns =
-	        resource("", "Namespace", "namespaces", false);
+	        fake_resource("", "Namespace", "namespaces", false);
 	_cleanup_(kube_resource_release) struct kube_resource node =
-	        resource("", "Node", "nodes", false);
+	        fake_resource("", "Node", "nodes", false);
 	json_auto_t *items = NULL, *none = NULL;
 	struct error err = ERROR_INIT;
 
@@ -173,7 +159,7 @@ static void test_kube_list__gone_restarts(void **state)
 	struct fake_apiserver s = { 0 };
 	_cleanup_(kube_client_freep) struct kube_client *c = NULL;
 	_cleanup_(kube_resource_release) struct kube_resource res =
-	        resource("apps", "Deployment", "deployments", true);
+	        fake_resource("apps", "Deployment", "deployments", true);
 	json_auto_t *items = NULL;
 	struct error err = ERROR_INIT;
 
@@ -210,7 +196,7 @@ static void test_kube_list__label_selector_escaped(void **state)
 	struct fake_apiserver s = { 0 };
 	_cleanup_(kube_client_freep) struct kube_client *c = NULL;
 	_cleanup_(kube_resource_release) struct kube_resource res =
-	        resource("", "ConfigMap", "configmaps", true);
+	        fake_resource("", "ConfigMap", "configmaps", true);
 	json_auto_t *items = NULL;
 	struct error err = ERROR_INIT;
 
