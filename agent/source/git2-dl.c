@@ -21,6 +21,7 @@
 	X(git_commit_lookup) X(git_commit_tree) \
 	X(git_credential_ssh_key_new) X(git_credential_username_new) \
 	X(git_credential_userpass_plaintext_new) \
+	X(git_diff_options_init) \
 	X(git_error_last) X(git_error_set_str) \
 	X(git_fetch_options_init) \
 	X(git_graph_descendant_of) \
@@ -30,6 +31,8 @@
 	X(git_oid_cpy) X(git_oid_equal) X(git_oid_fromstr) X(git_oid_tostr) \
 	X(git_packbuilder_free) X(git_packbuilder_insert) X(git_packbuilder_name) \
 	X(git_packbuilder_new) X(git_packbuilder_write) \
+	X(git_patch_free) X(git_patch_from_buffers) X(git_patch_get_hunk) \
+	X(git_patch_get_line_in_hunk) X(git_patch_num_hunks) \
 	X(git_proxy_options_init) \
 	X(git_reference_create) X(git_reference_free) X(git_reference_lookup) \
 	X(git_reference_target) \
@@ -486,6 +489,41 @@ int git_revwalk_next(git_oid *out, git_revwalk *walk)
 void git_revwalk_free(git_revwalk *walk)
 {
 	DL_CALL(git2, git_revwalk_free)(walk);
+}
+
+int git_diff_options_init(git_diff_options *opts, unsigned int version)
+{
+	return DL_CALL(git2, git_diff_options_init)(opts, version);
+}
+
+int git_patch_from_buffers(git_patch **out, const void *old_buffer, size_t old_len,
+                           const char *old_as_path, const void *new_buffer, size_t new_len,
+                           const char *new_as_path, const git_diff_options *opts)
+{
+	return DL_CALL(git2, git_patch_from_buffers)(out, old_buffer, old_len, old_as_path,
+	                                             new_buffer, new_len, new_as_path, opts);
+}
+
+void git_patch_free(git_patch *patch)
+{
+	DL_CALL(git2, git_patch_free)(patch);
+}
+
+size_t git_patch_num_hunks(const git_patch *patch)
+{
+	return DL_CALL(git2, git_patch_num_hunks)(patch);
+}
+
+int git_patch_get_hunk(const git_diff_hunk **out, size_t *lines_in_hunk, git_patch *patch,
+                       size_t hunk_idx)
+{
+	return DL_CALL(git2, git_patch_get_hunk)(out, lines_in_hunk, patch, hunk_idx);
+}
+
+int git_patch_get_line_in_hunk(const git_diff_line **out, git_patch *patch, size_t hunk_idx,
+                               size_t line_of_hunk)
+{
+	return DL_CALL(git2, git_patch_get_line_in_hunk)(out, patch, hunk_idx, line_of_hunk);
 }
 
 int source_load_library(struct error *reterr)

@@ -15,6 +15,7 @@
 
 struct doc_positions;
 struct error;
+struct strbuf;
 struct tree;
 
 /* A commit id: 40 hex digits and the NUL. */
@@ -225,3 +226,33 @@ void source_set_helper(const char *path);
 
 /* For main(): run as that helper when argv[1] is "__source-helper". */
 int source_helper_main(void);
+
+/*
+ * Text diffs, for `driftless diff`'s human output.
+ *
+ * Append to out the unified diff that turns old_text (old_len bytes) into new_text (new_len
+ * bytes), as `diff -U context_lines --label old_label --label new_label` prints it: a
+ * "--- old_label" and a "+++ new_label" line, then each hunk, "@@ -a,b +c,d @@" and its
+ * ' ', '-' and '+' lines, with context_lines lines of context (3 is diff -u's) and
+ * "\ No newline at end of file" after the last line of a side that lacks it. Changes at
+ * most 2 * context_lines unchanged lines apart share a hunk. The output is diff's byte for
+ * byte, except where a change could sit at several places (a line deleted from a run of
+ * equal lines): git's diff, used here, may show it at another place than GNU diff does.
+ *
+ * Equal texts append nothing. An empty text (a new or a pruned object) diffs as a whole
+ * against the other; a NULL text must have length 0. The texts are compared line by line
+ * ('\n' ends a line, a '\r' is part of it), as text whatever bytes they hold, but they must
+ * hold no NUL byte (YAML cannot), otherwise the output is unspecified. Labels are printed
+ * as given.
+ *
+ * With color, the ANSI sequences git uses: bold file headers, cyan hunk headers, red '-'
+ * and green '+' lines, each reset before its newline; context lines stay plain. Removing
+ * the sequences gives the output without color.
+ *
+ * Loads libgit2 (source_load_library()). Returns 0, also when nothing was appended; on
+ * failure (libgit2 missing, or an error of libgit2's) a negative errno, mostly -EIO, with
+ * reterr filled, and out is left as it was.
+ */
+int source_text_diff(const char *old_text, size_t old_len, const char *new_text, size_t new_len,
+                     const char *old_label, const char *new_label, unsigned context_lines,
+                     bool color, struct strbuf *out, struct error *reterr);
