@@ -3,17 +3,16 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/fileio.h"
 #include "core/log.h"
 #include "core/strbuf.h"
 #include "core/tree.h"
@@ -21,8 +20,6 @@
 #include "render/render.h"
 #include "source/source.h"
 #include "sync/sync.h"
-
-extern char **environ;
 
 /* The directory as a path from the file system root, without the leading '/'. */
 static int absolute_dir(const char *dir, char **ret)
@@ -192,15 +189,6 @@ static int tree_from_path(const char *path, const char *rev, struct tree **ret_t
 	if (r < 0)
 		return r;
 	return source_repo_tree(repo, commit, ret_tree, reterr);
-}
-
-static void remove_tree(const char *dir)
-{
-	char *argv[] = { (char *)"rm", (char *)"-rf", (char *)"--", (char *)dir, NULL };
-	pid_t pid;
-
-	if (posix_spawnp(&pid, "rm", NULL, NULL, argv, environ) == 0)
-		(void)waitpid(pid, NULL, 0);
 }
 
 int cli_render(int argc, char **argv)

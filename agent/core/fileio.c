@@ -1,5 +1,6 @@
 #include "core/fileio.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -174,4 +175,42 @@ int mkdir_parents(const char *path, mode_t mode, struct error *reterr)
 		*s = '/';
 	}
 	return 0;
+}
+
+/* Empty the directory fd (closed here), going down depth more levels at most. */
+static void remove_below(int fd, unsigned depth)
+{
+	DIR *d = fdopendir(fd);
+
+	if (!d) {
+		(void)close(fd);
+		return;
+	}
+	for (struct dirent *de = readdir(d); de; de = readdir(d)) {
+		int sub;
+
+		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0 || (errno != EISDIR && errno != EPERM))
+			continue;
+		if (depth == 0)
+			continue;
+		sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub >= 0)
+			remove_below(sub, depth - 1);
+		(void)unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
+	}
+	(void)closedir(d);
+}
+
+void remove_tree(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0) {
+		(void)unlink(path); /* a file, a link, or nothing */
+		return;
+	}
+	remove_below(fd, REMOVE_TREE_DEPTH_MAX);
+	(void)rmdir(path);
 }

@@ -43,3 +43,11 @@ int read_file_full(const char *path, size_t max_bytes, char **ret_data, size_t *
 
 /* Create a directory and its parents (like mkdir -p); existing directories are fine. */
 int mkdir_parents(const char *path, mode_t mode, struct error *reterr);
+
+/*
+ * Remove path and everything below it, as `rm -rf` does: symbolic links are removed, never
+ * followed; directories nested deeper than REMOVE_TREE_DEPTH_MAX are left. Best effort:
+ * for temporary directories and clones we made, where nothing is worth an error.
+ */
+#define REMOVE_TREE_DEPTH_MAX 64
+void remove_tree(const char *path);

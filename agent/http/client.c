@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "core/strv.h"
 #include "core/time.h"
+#include "core/url.h"
 
 struct http_client {
 	CURL *curl;
@@ -297,22 +298,6 @@ static int curlcode_to_errno(CURL *curl, CURLcode rc, bool is_too_big)
 	default:
 		return -EPROTO;
 	}
-}
-
-/* url with the user information (user:password@) replaced by "***"; caller frees. */
-static char *url_redact(const char *url)
-{
-	const char *auth = strstr(url, "://");
-	const char *end, *at;
-
-	if (!auth)
-		return xstrdup(url);
-	auth += 3;
-	end = auth + strcspn(auth, "/?#");
-	at = memrchr(auth, '@', end - auth);
-	if (!at)
-		return xstrdup(url);
-	return xasprintf("%.*s***%s", (int)(auth - url), url, at);
 }
 
 static size_t on_body(char *data, size_t size, size_t n, void *userdata)

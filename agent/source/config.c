@@ -10,6 +10,7 @@
 #include "core/parse.h"
 #include "core/strbuf.h"
 #include "core/time.h"
+#include "core/url.h"
 #include "doc/doc.h"
 #include "source/internal.h"
 #include "source/source.h"
@@ -44,7 +45,7 @@ void source_config_release(struct source_config *c)
 
 char *source_config_display_url(const struct source_config *c)
 {
-	return source_url_redact(c->url ? c->url : "");
+	return url_redact(c->url ? c->url : "");
 }
 
 struct parser {

@@ -81,12 +81,12 @@ static int repo_create(const char *dir, struct error *reterr)
 	g = git_repository_init_ext(&repo, tmp, &opts);
 	if (g < 0) {
 		r = source_git_error(g, reterr, "Failed to create the repository %s", tmp);
-		source_remove_tree(tmp);
+		remove_tree(tmp);
 		return r;
 	}
 	if (rename(tmp, dir) < 0) {
 		r = -errno;
-		source_remove_tree(tmp);
+		remove_tree(tmp);
 		if (r == -EEXIST || r == -ENOTEMPTY) /* someone else made it first */
 			return 0;
 		return error_set(reterr, r, "Failed to rename %s to %s: %s", tmp, dir,
@@ -819,7 +819,7 @@ static int clone_replace(const char *repo_dir, const char *current, struct error
 	int r;
 
 	(void)read_file_full(tracking, 4096, &kept, &len, NULL);
-	source_remove_tree(damaged);
+	remove_tree(damaged);
 	if (rename(repo_dir, damaged) < 0)
 		return error_set(reterr, -errno, "Failed to move the damaged clone %s aside: %s",
 		                 repo_dir, strerror(errno));

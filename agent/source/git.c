@@ -2,19 +2,15 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/strbuf.h"
 #include "source/internal.h"
 #include "source/source.h"
-
-extern char **environ;
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int init_result;
@@ -126,27 +122,6 @@ void source_oid_hex(const git_oid *oid, char out[SOURCE_OID_HEX_MAX])
 	git_oid_tostr(out, SOURCE_OID_HEX_MAX, oid);
 }
 
-char *source_url_redact(const char *url)
-{
-	const char *scheme_end = strstr(url, "://");
-	const char *auth_start, *at, *colon, *slash;
-
-	if (!scheme_end)
-		return xstrdup(url); /* scp-like user@host:path carries no secret */
-	auth_start = scheme_end + 3;
-	slash = strchr(auth_start, '/');
-	at = memrchr(auth_start, '@', slash ? (size_t)(slash - auth_start) : strlen(auth_start));
-	if (!at)
-		return xstrdup(url);
-	colon = memchr(auth_start, ':', (size_t)(at - auth_start));
-	if (colon)
-		return xasprintf("%.*s:***%s", (int)(colon - url), url, at);
-	/* over HTTP a lone user name may be a token (https://TOKEN@host/); over SSH it is not */
-	if (strncmp(url, "ssh://", 6) == 0)
-		return xstrdup(url);
-	return xasprintf("%.*s***%s", (int)(auth_start - url), url, at);
-}
-
 bool source_object_exists(git_repository *repo, const git_oid *oid)
 {
 	git_odb *odb = NULL;
@@ -157,17 +132,6 @@ bool source_object_exists(git_repository *repo, const git_oid *oid)
 	exists = git_odb_exists(odb, oid) == 1;
 	git_odb_free(odb);
 	return exists;
-}
-
-void source_remove_tree(const char *dir)
-{
-	char *argv[] = { (char *)"rm", (char *)"-rf", (char *)"--", (char *)dir, NULL };
-	pid_t pid;
-
-	/* rm(1) rather than a hand-written walk: nothing here is worth the code */
-	if (posix_spawnp(&pid, "rm", NULL, NULL, argv, environ) == 0)
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
 }
 
 void source_url_scrub(char *text, const char *url)

@@ -24,12 +24,6 @@ int source_git_error(int git_code, struct error *reterr, const char *what, ...)
 void source_oid_hex(const git_oid *oid, char out[SOURCE_OID_HEX_MAX]);
 
 /*
- * The URL with any password or token in its user information replaced by "***", for
- * messages. Freed by the caller.
- */
-char *source_url_redact(const char *url);
-
-/*
  * Replace, in place, every occurrence of url's user information (which may be a token) in
  * text with "***": for messages of libgit2's that quote the URL. Never makes text longer
  * (user information of fewer than 3 bytes is left alone).
@@ -76,9 +70,6 @@ static inline void git_buf_disposep(git_buf *b)
 {
 	git_buf_dispose(b);
 }
-
-/* Remove a directory tree we created (a temporary clone); errors are ignored. */
-void source_remove_tree(const char *dir);
 
 /*
  * Match s against a comma-separated list of ssh patterns ('*' any run, '?' any one

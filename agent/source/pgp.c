@@ -15,7 +15,6 @@
  * verifies the signature.
  */
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -42,7 +41,6 @@
 #define PGP_SIGNATURE_MAX (64u << 10)
 #define PGP_DATA_MAX      (16u << 20)
 /* gpg makes no subdirectories for what we ask of it; be ready for a few anyway. */
-#define PGP_HOME_DEPTH_MAX 3
 
 #define ARMOR_SIGNATURE  "-----BEGIN PGP SIGNATURE-----"
 #define ARMOR_KEYS_BEGIN "-----BEGIN PGP PUBLIC KEY BLOCK-----"
@@ -252,43 +250,12 @@ static int keyring_read(const char *file, struct strbuf *out, struct error *rete
 	return armor_decode_keys(file, text, len, out, reterr);
 }
 
-/* Empty the directory fd (closed here), going down depth levels at most. Best effort. */
-static void remove_below(int fd, unsigned depth)
-{
-	DIR *d = fdopendir(fd);
-
-	if (!d) {
-		(void)close(fd);
-		return;
-	}
-	for (struct dirent *de = readdir(d); de; de = readdir(d)) {
-		int sub;
-
-		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-			continue;
-		if (unlinkat(dirfd(d), de->d_name, 0) == 0 || (errno != EISDIR && errno != EPERM))
-			continue;
-		if (depth == 0)
-			continue;
-		sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sub >= 0)
-			remove_below(sub, depth - 1);
-		(void)unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
-	}
-	(void)closedir(d);
-}
-
 /* Remove the home directory home and all in it; free the string. Accepts NULL. */
 static char *home_free(char *home)
 {
-	int fd;
-
 	if (!home)
 		return NULL;
-	fd = open(home, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0)
-		remove_below(fd, PGP_HOME_DEPTH_MAX);
-	(void)rmdir(home);
+	remove_tree(home);
 	free(home);
 	return NULL;
 }

@@ -29,6 +29,7 @@
 #include "core/fileio.h"
 #include "core/log.h"
 #include "core/strbuf.h"
+#include "core/url.h"
 #include "source/internal.h"
 #include "source/source.h"
 
@@ -132,7 +133,7 @@ static int cb_credentials(git_credential **out, const char *url, const char *use
 {
 	struct remote_ctx *ctx = payload;
 	const struct helper_request *req = ctx->req;
-	_cleanup_free_ char *redacted = source_url_redact(url);
+	_cleanup_free_ char *redacted = url_redact(url);
 	const char *user;
 	int r, g;
 
@@ -300,7 +301,7 @@ static json_t *run(struct remote_ctx *ctx, git_repository *repo)
 	git_remote_callbacks callbacks;
 	git_fetch_options fetch;
 	git_proxy_options proxy;
-	_cleanup_free_ char *redacted = source_url_redact(req->url);
+	_cleanup_free_ char *redacted = url_redact(req->url);
 	_cleanup_free_ char *proxy_url = NULL, *wanted = NULL, *peeled_name = NULL;
 	char tip_hex[SOURCE_OID_HEX_MAX], obj_hex[SOURCE_OID_HEX_MAX];
 	const git_remote_head **heads = NULL;

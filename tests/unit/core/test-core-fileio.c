@@ -167,6 +167,35 @@ static void test_core_mkdir_parents__nested_and_existing(void **state)
 	assert_int_equal(mkdir_parents("", 0755, &e), -EINVAL);
 }
 
+static void test_core_remove_tree__like_rm_rf(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_free_ char *tree = xasprintf("%s/tree", f->dir);
+	_cleanup_free_ char *deep = xasprintf("%s/tree/a/b/c", f->dir);
+	_cleanup_free_ char *file = xasprintf("%s/tree/a/b/c/file", f->dir);
+	_cleanup_free_ char *outside = xasprintf("%s/outside", f->dir);
+	_cleanup_free_ char *link = xasprintf("%s/tree/a/link", f->dir);
+	_cleanup_free_ char *lone = xasprintf("%s/lone", f->dir);
+	struct error e = ERROR_INIT;
+	struct stat st;
+
+	assert_int_equal(mkdir_parents(deep, 0700, &e), 0);
+	assert_int_equal(write_file_atomic(file, "x", 1, 0400, &e), 0);
+	assert_int_equal(mkdir_parents(outside, 0700, &e), 0);
+	assert_int_equal(write_file_atomic(lone, "y", 1, 0600, &e), 0);
+	/* a link to a directory outside: removed, never followed */
+	assert_int_equal(symlink(outside, link), 0);
+
+	remove_tree(tree);
+	assert_int_equal(lstat(tree, &st), -1);
+	assert_int_equal(stat(outside, &st), 0);
+	/* a file alone, and a path that is not there */
+	remove_tree(lone);
+	assert_int_equal(lstat(lone, &st), -1);
+	remove_tree(lone);
+	assert_int_equal(count_entries(f->dir), 1);
+}
+
 static void test_core_safe_close__keeps_errno(void **state)
 {
 	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -194,6 +223,7 @@ int main(void)
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_core_mkdir_parents__nested_and_existing, setup,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(test_core_remove_tree__like_rm_rf, setup, teardown),
 		cmocka_unit_test(test_core_safe_close__keeps_errno),
 	};
 
