@@ -633,11 +633,31 @@ static json_t *ref(json_t *n)
 	return json_incref(n);
 }
 
+/*
+ * merge2's common end of VisitMap and VisitList when the resource has the value: a null
+ * patch value leaves nothing (*ret stays NULL), $patch: delete too, $patch: replace takes
+ * the patch's value, and otherwise the resource's value is walked further.
+ */
+static int visit_existing(struct smp *s, json_t *dest, json_t *origin, json_t **ret)
+{
+	enum directive d;
+	int r;
+
+	if (origin && json_is_null(origin))
+		return 0;
+	r = take_directive(s, origin, &d);
+	if (r < 0)
+		return r;
+	if (d == DIRECTIVE_DELETE)
+		return 0;
+	*ret = ref(d == DIRECTIVE_REPLACE ? origin : dest);
+	return 0;
+}
+
 /* merge2's VisitMap: what becomes of a map before its fields are walked. */
 static int visit_map(struct smp *s, json_t *dest, json_t *origin, json_t **ret, bool *ret_keep_null)
 {
 	enum directive d;
-	int r;
 
 	*ret = NULL;
 	*ret_keep_null = false;
@@ -660,15 +680,7 @@ static int visit_map(struct smp *s, json_t *dest, json_t *origin, json_t **ret, 
 		*ret = ref(origin);
 		return 0;
 	}
-	if (origin && json_is_null(origin))
-		return 0;
-	r = take_directive(s, origin, &d);
-	if (r < 0)
-		return r;
-	if (d == DIRECTIVE_DELETE)
-		return 0;
-	*ret = ref(d == DIRECTIVE_REPLACE ? origin : dest);
-	return 0;
+	return visit_existing(s, dest, origin, ret);
 }
 
 static int compare_keys(const void *a, const void *b)
@@ -762,23 +774,12 @@ static int walk_scalar(json_t *dest, json_t *origin, json_t **ret)
 /* merge2's VisitList for a keyed list. */
 static int visit_keyed_list(struct smp *s, json_t *dest, json_t *origin, json_t **ret)
 {
-	enum directive d;
-	int r;
-
 	*ret = NULL;
 	if (is_missing_or_null(dest)) {
 		*ret = ref(origin);
 		return 0;
 	}
-	if (origin && json_is_null(origin))
-		return 0;
-	r = take_directive(s, origin, &d);
-	if (r < 0)
-		return r;
-	if (d == DIRECTIVE_DELETE)
-		return 0;
-	*ret = ref(d == DIRECTIVE_REPLACE ? origin : dest);
-	return 0;
+	return visit_existing(s, dest, origin, ret);
 }
 
 /* The key-value tuples of the elements, the patch's first, each once. */
