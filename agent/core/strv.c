@@ -46,6 +46,18 @@ void strv_push(char ***l, const char *s)
 	strv_consume(l, xstrdup(s));
 }
 
+char **strv_copy(char *const *l)
+{
+	char **copy = NULL;
+
+	if (!l)
+		return NULL;
+	copy = xcalloc(strv_length(l) + 1, sizeof(char *));
+	for (size_t i = 0; l[i]; i++)
+		copy[i] = xstrdup(l[i]);
+	return copy;
+}
+
 char **strv_split(const char *s, const char *sep)
 {
 	char **l = xcalloc(1, sizeof(char *));

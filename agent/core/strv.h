@@ -16,6 +16,8 @@ bool strv_contains(char *const *l, const char *s);
 void strv_consume(char ***l, char *s);
 /* Append a copy of s. */
 void strv_push(char ***l, const char *s);
+/* A deep copy; NULL for NULL. */
+char **strv_copy(char *const *l);
 /* Split s at any of the bytes in sep, dropping empty fields. */
 char **strv_split(const char *s, const char *sep);
 /* Join with sep; returns a string the caller frees. */

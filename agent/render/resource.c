@@ -176,15 +176,6 @@ struct resource *resource_free(struct resource *r)
 	return NULL;
 }
 
-static char **strv_copy(char *const *l)
-{
-	char **c = NULL;
-
-	strv_foreach(s, l)
-		strv_push(&c, s);
-	return c;
-}
-
 struct resource *resource_copy(const struct resource *r)
 {
 	struct resource *c = resource_new(doc_copy(r->obj), r->origin);

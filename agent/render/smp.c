@@ -108,15 +108,6 @@ static bool tuples_contain(const struct tuples *t, char *const *tuple)
 	return false;
 }
 
-static char **strv_copy(char *const *l)
-{
-	char **c = NULL;
-
-	strv_foreach(s, l)
-		strv_push(&c, s);
-	return c;
-}
-
 static int smp_error(struct smp *s, const char *fmt, ...) _printf_(2, 3);
 static int smp_error(struct smp *s, const char *fmt, ...)
 {
