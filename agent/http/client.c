@@ -253,13 +253,10 @@ static bool status_is_retryable(long status)
 	return status == 429 || status == 502 || status == 503 || status == 504;
 }
 
-static bool curlcode_is_retryable(CURLcode rc)
+/* The connection broke while in use: -ECONNRESET. */
+static bool curlcode_is_broken_connection(CURLcode rc)
 {
 	switch (rc) {
-	case CURLE_COULDNT_RESOLVE_PROXY:
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_OPERATION_TIMEDOUT:
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_GOT_NOTHING:
 	case CURLE_SEND_ERROR:
@@ -273,12 +270,29 @@ static bool curlcode_is_retryable(CURLcode rc)
 	}
 }
 
+static bool curlcode_is_retryable(CURLcode rc)
+{
+	if (curlcode_is_broken_connection(rc))
+		return true;
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static int curlcode_to_errno(CURL *curl, CURLcode rc, bool is_too_big)
 {
 	long os_errno = 0;
 
 	if (is_too_big || rc == CURLE_FILESIZE_EXCEEDED)
 		return -EFBIG;
+	if (curlcode_is_broken_connection(rc))
+		return -ECONNRESET;
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
 		return -ETIMEDOUT;

@@ -181,6 +181,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct http_client *, http_client_free)
  *	-EHOSTUNREACH  host unreachable or not resolved
  *	-EKEYREJECTED  the server's certificate failed verification
  *	-EFBIG         the body was larger than max_response_bytes (stopped while receiving)
+ *	-ECONNRESET    the connection broke: closed or reset while sending or receiving, no
+ *	               answer, a TLS handshake or HTTP/2 stream that failed
  *	-EPROTO        any other transport or protocol failure
  */
 int http_client_do(struct http_client *c, const struct http_request *req, struct http_response *ret,
