@@ -1,4 +1,4 @@
-/* One object: GET, server-side apply, and the normal form a comparison sees. */
+/* One object: GET, server-side apply, DELETE, and the normal form a comparison sees. */
 
 #include "kube/kube.h"
 
@@ -127,13 +127,43 @@ int kube_apply(struct kube_client *c, const struct kube_resource *res, const jso
 	if (r < 0 && status == 409)
 		return conflict_error(label, status_obj, reterr);
 	if (r < 0)
-		return r;
+		return error_prefix(reterr, r, "apply %s", label);
 	if (!json_is_object(answer))
-		return error_set(reterr, -EPROTO, "PATCH '%s': the answer is not an object",
-		                 path.buf);
+		return error_set(reterr, -EPROTO, "apply %s: the answer is not an object", label);
 	if (ret_obj)
 		*ret_obj = TAKE_PTR(answer);
 	return 0;
+}
+
+int kube_delete(struct kube_client *c, const struct kube_resource *res, const char *namespace,
+                const char *name, const char *uid, struct error *reterr)
+{
+	_cleanup_(strbuf_release) struct strbuf path = STRBUF_INIT;
+	_cleanup_free_ char *label = NULL;
+	json_auto_t *body = NULL;
+	long status = 0;
+	int r;
+
+	assert(c && res && res->name && res->version && res->kind && name);
+	label = object_label(res, namespace, name);
+	if (res->is_namespaced && (!namespace || !namespace[0]))
+		return error_set(reterr, -EINVAL, "%s: no namespace given", label);
+	object_path(res, namespace, name, &path);
+	body = json_pack("{s:s, s:s, s:s}", "apiVersion", "v1", "kind", "DeleteOptions",
+	                 "propagationPolicy", "Background");
+	if (!body)
+		return error_set(reterr, -ENOMEM, "delete %s: out of memory", label);
+	if (uid && uid[0] &&
+	    json_object_set_new(body, "preconditions", json_pack("{s:s}", "uid", uid)) < 0)
+		return error_set(reterr, -ENOMEM, "delete %s: out of memory", label);
+	r = kube_client_request(c, "DELETE", path.buf, body, NULL, &status, NULL, reterr);
+	if (r < 0 && status == 404)
+		return error_set(reterr, -ENOENT, "%s not found", label);
+	if (r < 0 && status == 409)
+		return error_set(reterr, -EBUSY,
+		                 "delete %s: it is not the object recorded (uid %s)", label,
+		                 uid ? uid : "");
+	return r < 0 ? r : 0;
 }
 
 void kube_object_normalize(json_t *obj)

@@ -52,6 +52,18 @@ void kube_resource_release(struct kube_resource *res)
 	*res = (struct kube_resource)KUBE_RESOURCE_INIT;
 }
 
+void kube_resource_copy(struct kube_resource *dst, const struct kube_resource *src)
+{
+	*dst = (struct kube_resource){
+		.group = src->group ? xstrdup(src->group) : NULL,
+		.version = src->version ? xstrdup(src->version) : NULL,
+		.kind = src->kind ? xstrdup(src->kind) : NULL,
+		.name = src->name ? xstrdup(src->name) : NULL,
+		.is_namespaced = src->is_namespaced,
+		.verbs = strv_copy(src->verbs),
+	};
+}
+
 bool kube_resource_has_verb(const struct kube_resource *res, const char *verb)
 {
 	assert(res && verb);

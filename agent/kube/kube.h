@@ -167,6 +167,9 @@ struct kube_resource {
 
 void kube_resource_release(struct kube_resource *res);
 
+/* Fill *dst (initialised or released by the caller) with a deep copy of *src. */
+void kube_resource_copy(struct kube_resource *dst, const struct kube_resource *src);
+
 /* Whether discovery lists verb ("list", "patch", ...) for res. */
 bool kube_resource_has_verb(const struct kube_resource *res, const char *verb);
 
@@ -253,9 +256,69 @@ int kube_apply(struct kube_client *c, const struct kube_resource *res, const jso
                const struct kube_apply_options *opts, json_t **ret_obj, struct error *reterr);
 
 /*
+ * DELETE one object of res (namespace as for kube_get()), with propagationPolicy Background
+ * (its dependents are collected by the garbage collector, as kubectl delete does). uid (may
+ * be NULL) is a precondition: the server refuses when the object of that name is another
+ * one, re-created since uid was recorded.
+ * Errors:
+ *	-ENOENT  the object is absent
+ *	-EBUSY   its uid is not uid
+ *	-EINVAL  no namespace for a namespaced resource
+ * and those of kube_client_request().
+ */
+int kube_delete(struct kube_client *c, const struct kube_resource *res, const char *namespace,
+                const char *name, const char *uid, struct error *reterr);
+
+/*
  * Remove in place what the server owns and a comparison should not show: metadata's
  * managedFields, resourceVersion, uid, generation, creationTimestamp and selfLink, the
  * annotation kubectl.kubernetes.io/last-applied-configuration (and the annotations map
  * when that leaves it empty), and status. Anything not an object is left alone.
  */
 void kube_object_normalize(json_t *obj);
+
+/*
+ * Health: whether an object as the API server returns it has got where its spec asks,
+ * judged as `kubectl rollout status` and Argo CD's health checks judge it. Pure: no I/O,
+ * nothing kept between calls; used after a server-side apply to wait for workloads.
+ *
+ * The kinds with a rule:
+ *	apps/Deployment, apps/StatefulSet, apps/DaemonSet  the rollout is observed
+ *	        (status.observedGeneration >= metadata.generation), its replicas updated and
+ *	        available; a Deployment past its progress deadline has failed, a paused one and
+ *	        an OnDelete StatefulSet or DaemonSet are healthy once observed
+ *	batch/Job                            Complete (or suspended); failed on Failed=True
+ *	PersistentVolumeClaim (core group)   Bound; failed when Lost
+ *	apiextensions.k8s.io/CustomResourceDefinition  Established; failed when its names
+ *	        are not accepted
+ * Every other kind is healthy as soon as it exists. An object whose status is missing (the
+ * controller has not looked at it yet) is progressing; fields of the wrong JSON type count
+ * as absent.
+ */
+
+#include <errno.h>
+
+enum kube_health {
+	KUBE_HEALTH_HEALTHY,     /* ready, or a kind without a health rule */
+	KUBE_HEALTH_PROGRESSING, /* not there yet: wait and look again */
+	KUBE_HEALTH_FAILED,      /* will not get there without a change */
+	_KUBE_HEALTH_MAX,
+	_KUBE_HEALTH_INVALID = -EINVAL,
+};
+
+/* "healthy", "progressing", "failed"; NULL for a value out of range. */
+const char *kube_health_to_string(enum kube_health h);
+
+/*
+ * Whether (group, kind) has a rule above; group "" (or NULL) is the core group. Callers
+ * wait only on these: the others are healthy whatever their state.
+ */
+bool kube_health_has_rule(const char *group, const char *kind);
+
+/*
+ * Judge obj (may be NULL or not an object: healthy, as a kind without a rule) from its
+ * apiVersion, kind, metadata, spec and status. *ret_reason (may be NULL) receives a
+ * one-line reason when obj is not healthy, naming it ("Deployment 'ns/web': 1 of 3 updated
+ * replicas are available"), or NULL when it is healthy; the caller frees it.
+ */
+enum kube_health kube_health_evaluate(const json_t *obj, char **ret_reason);
