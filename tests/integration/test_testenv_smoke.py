@@ -124,6 +124,78 @@ def test_deployment_rolls_out_on_kwok_nodes(testenv_environ):
     assert gone.returncode != 0 and "NotFound" in gone.stderr
 
 
+def _deployment(ns, name, image, **spec):
+    return {"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": name, "namespace": ns},
+            "spec": dict({
+                "replicas": 1,
+                "selector": {"matchLabels": {"app": name}},
+                "template": {
+                    "metadata": {"labels": {"app": name}},
+                    "spec": {"containers": [{"name": name, "image": image}]}}}, **spec)}
+
+
+def _conditions(obj):
+    return {c["type"]: c for c in obj.get("status", {}).get("conditions", [])}
+
+
+def test_image_that_cannot_be_pulled_never_becomes_ready(testenv_environ):
+    """kwok's Stages in scripts/testenv: a pod whose image contains "does-not-exist" stays
+    Pending in ImagePullBackOff, so its Deployment exceeds its progress deadline, while a
+    good image beside it becomes available."""
+    env = testenv_environ
+    ns = unique("smoke-badimage")
+    manifest = {
+        "apiVersion": "v1", "kind": "List", "items": [
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}},
+            _deployment(ns, "good", "registry.invalid/app:1", progressDeadlineSeconds=10),
+            _deployment(ns, "broken", "registry.invalid/app:does-not-exist",
+                        progressDeadlineSeconds=10),
+        ]}
+    kubectl(env, "apply", "-f", "-", input=json.dumps(manifest))
+    try:
+        def available():
+            d = kget(env, "-n", ns, "deployment", "good")
+            st = d.get("status", {})
+            return (st.get("availableReplicas") == 1
+                    and _conditions(d).get("Available", {}).get("status") == "True")
+        wait_until("deployment good to be Available", available, timeout=60)
+
+        def deadline_exceeded():
+            d = kget(env, "-n", ns, "deployment", "broken")
+            prog = _conditions(d).get("Progressing", {})
+            return (prog.get("status") == "False"
+                    and prog.get("reason") == "ProgressDeadlineExceeded") and d
+        broken = wait_until("deployment broken to exceed its progress deadline",
+                            deadline_exceeded, timeout=90)
+        assert not broken["status"].get("availableReplicas")
+        assert not broken["status"].get("readyReplicas")
+        assert _conditions(broken)["Available"]["status"] == "False"
+
+        # after the deadline the pod is still where kwok left it: scheduled, Pending,
+        # waiting for its image, not Ready
+        pods = kget(env, "-n", ns, "pods", "-l", "app=broken")["items"]
+        assert len(pods) == 1
+        pod = pods[0]
+        assert pod["spec"]["nodeName"]
+        assert pod["status"]["phase"] == "Pending"
+        assert _conditions(pod)["Ready"]["status"] == "False"
+        (cs,) = pod["status"]["containerStatuses"]
+        assert cs["ready"] is False
+        assert cs["image"] == "registry.invalid/app:does-not-exist"
+        assert cs["state"]["waiting"]["reason"] in ("ImagePullBackOff", "ErrImagePull")
+
+        # the good pod is untouched by the bad image's stage
+        (good,) = kget(env, "-n", ns, "pods", "-l", "app=good")["items"]
+        assert good["status"]["phase"] == "Running"
+        assert _conditions(good)["Ready"]["status"] == "True"
+        assert "running" in good["status"]["containerStatuses"][0]["state"]
+    finally:
+        kubectl(env, "delete", "namespace", ns, "--wait=true", "--timeout=120s", timeout=180)
+    gone = kubectl(env, "get", "namespace", ns, check=False)
+    assert gone.returncode != 0 and "NotFound" in gone.stderr
+
+
 def test_crd_established_and_custom_object_stored(testenv_environ):
     env = testenv_environ
     group = "%s.driftless.test" % unique("smoke")
