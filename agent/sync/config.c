@@ -8,7 +8,9 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/fileio.h"
+#include "core/parse.h"
 #include "core/strbuf.h"
+#include "core/strv.h"
 #include "doc/doc.h"
 #include "source/source.h"
 #include "sync/sync.h"
@@ -37,14 +39,134 @@ static bool is_valid_env_name(const char *s)
 	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
 }
 
-static int load_environment(struct loader *l, struct sync_environment *env, const char *name,
-                            const json_t *node)
+static char *config_relative(const char *dir, const char *path)
+{
+	if (path[0] == '/')
+		return xstrdup(path);
+	return xasprintf("%s/%s", dir, path);
+}
+
+static int load_cluster(struct loader *l, struct sync_environment *env, const json_t *node,
+                        const char *dir)
 {
 	const char *key;
 	json_t *v;
 
+	json_object_foreach((json_t *)node, key, v) {
+		_cleanup_free_ char *field =
+		        xasprintf("environments.%s.cluster.%s", env->name, key);
+
+		if (!streq(key, "kubeconfig") && !streq(key, "context"))
+			return fail_at(l, v, node, field,
+			               "unknown field (expected kubeconfig or context)");
+		if (!json_is_string(v) || json_string_length(v) == 0)
+			return fail_at(l, v, node, field, "expected a non-empty string");
+		if (streq(key, "kubeconfig"))
+			env->kubeconfig = config_relative(dir, json_string_value(v));
+		else
+			env->context = xstrdup(json_string_value(v));
+	}
+	env->cluster = json_incref((json_t *)node);
+	return 0;
+}
+
+static int load_inventory(struct loader *l, struct sync_environment *env, const json_t *node)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)node, key, v) {
+		_cleanup_free_ char *field =
+		        xasprintf("environments.%s.inventory.%s", env->name, key);
+		char **slot;
+
+		if (streq(key, "namespace"))
+			slot = &env->inventory_namespace;
+		else if (streq(key, "name"))
+			slot = &env->inventory_name;
+		else
+			return fail_at(l, v, node, field,
+			               "unknown field (expected namespace or name)");
+		if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > 253)
+			return fail_at(l, v, node, field, "expected a name");
+		free(*slot);
+		*slot = xstrdup(json_string_value(v));
+	}
+	return 0;
+}
+
+static int load_ignore_rule(struct loader *l, struct sync_ignore_rule *rule, const json_t *node,
+                            const char *prefix)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	if (!json_is_object(node))
+		return fail(l, node, prefix, "expected a mapping");
+	json_object_foreach((json_t *)node, key, v) {
+		_cleanup_free_ char *field = xasprintf("%s.%s", prefix, key);
+		char **slot = streq(key, "group")     ? &rule->group :
+		              streq(key, "kind")      ? &rule->kind :
+		              streq(key, "namespace") ? &rule->namespace :
+		              streq(key, "name")      ? &rule->name :
+		                                        NULL;
+		json_t *path;
+
+		if (slot) {
+			if (!json_is_string(v))
+				return fail_at(l, v, node, field, "expected a string");
+			*slot = xstrdup(json_string_value(v));
+			continue;
+		}
+		if (!streq(key, "paths"))
+			return fail_at(l, v, node, field,
+			               "unknown field (expected group, kind, namespace, name or "
+			               "paths)");
+		if (!json_is_array(v) || json_array_size(v) == 0)
+			return fail_at(l, v, node, field, "expected a list of paths");
+		json_array_foreach(v, i, path) {
+			if (!json_is_string(path) || json_string_value(path)[0] != '/')
+				return fail_at(l, path, v, field,
+				               "expected a path such as /spec/replicas");
+			strv_push(&rule->paths, json_string_value(path));
+		}
+	}
+	if (!rule->paths)
+		return fail(l, node, prefix, "missing: paths");
+	return 0;
+}
+
+static int load_ignore(struct loader *l, struct sync_environment *env, const json_t *node)
+{
+	_cleanup_free_ char *field = xasprintf("environments.%s.ignore", env->name);
+	json_t *v;
+	size_t i;
+	int r;
+
+	if (!json_is_array(node))
+		return fail(l, node, field, "expected a list of rules");
+	env->ignore = xcalloc(json_array_size(node) + 1, sizeof(*env->ignore));
+	json_array_foreach(node, i, v) {
+		_cleanup_free_ char *prefix = xasprintf("%s[%zu]", field, i);
+
+		r = load_ignore_rule(l, &env->ignore[env->n_ignore++], v, prefix);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int load_environment(struct loader *l, struct sync_environment *env, const char *name,
+                            const json_t *node, const char *dir)
+{
+	const char *key;
+	json_t *v;
+	int r = 0;
+
 	env->name = xstrdup(name);
 	env->prune = true;
+	env->health_timeout_usec = SYNC_HEALTH_TIMEOUT_DEFAULT_USEC;
 	if (!is_valid_env_name(name)) {
 		_cleanup_free_ char *field = xstrjoin("environments.", name, NULL);
 
@@ -76,13 +198,37 @@ static int load_environment(struct loader *l, struct sync_environment *env, cons
 		} else if (streq(key, "cluster")) {
 			if (!json_is_object(v))
 				return fail(l, node, field, "expected a mapping");
-			env->cluster = json_incref(v);
+			r = load_cluster(l, env, v, dir);
+		} else if (streq(key, "inventory")) {
+			if (!json_is_object(v))
+				return fail(l, node, field, "expected a mapping");
+			r = load_inventory(l, env, v);
+		} else if (streq(key, "force_conflicts")) {
+			if (!json_is_boolean(v))
+				return fail_at(l, v, node, field, "expected true or false");
+			env->force_conflicts = json_is_true(v);
+		} else if (streq(key, "health_timeout")) {
+			if (!json_is_string(v) ||
+			    parse_duration_usec(json_string_value(v), &env->health_timeout_usec) <
+			            0 ||
+			    env->health_timeout_usec == 0)
+				return fail_at(l, v, node, field,
+				               "expected a duration such as 90s or 5m");
+		} else if (streq(key, "ignore")) {
+			r = load_ignore(l, env, v);
 		} else {
 			return fail_at(
 			        l, v, node, field,
-			        "unknown field (expected path, prune, promote_from or cluster)");
+			        "unknown field (expected path, prune, promote_from, cluster, "
+			        "inventory, force_conflicts, health_timeout or ignore)");
 		}
+		if (r < 0)
+			return r;
 	}
+	if (!env->inventory_namespace)
+		env->inventory_namespace = xstrdup("default");
+	if (!env->inventory_name)
+		env->inventory_name = xasprintf("driftless-%s", name);
 	if (!env->path) {
 		_cleanup_free_ char *field = xasprintf("environments.%s.path", name);
 
@@ -131,7 +277,7 @@ static int load(struct loader *l, struct sync_config *c, const json_t *root, con
 	if (envs) {
 		c->environments = xcalloc(json_object_size(envs), sizeof(*c->environments));
 		json_object_foreach((json_t *)envs, key, v) {
-			r = load_environment(l, &c->environments[c->n_environments++], key, v);
+			r = load_environment(l, &c->environments[c->n_environments++], key, v, dir);
 			if (r < 0)
 				return r;
 		}
@@ -191,15 +337,34 @@ int sync_config_load(const char *path, struct sync_config **ret, struct error *r
 	return 0;
 }
 
+void sync_ignore_rules_free(struct sync_ignore_rule *rules, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(rules[i].group);
+		free(rules[i].kind);
+		free(rules[i].namespace);
+		free(rules[i].name);
+		strv_free(rules[i].paths);
+	}
+	free(rules);
+}
+
 struct sync_config *sync_config_free(struct sync_config *c)
 {
 	if (!c)
 		return NULL;
 	for (size_t i = 0; i < c->n_environments; i++) {
-		free(c->environments[i].name);
-		free(c->environments[i].path);
-		free(c->environments[i].promote_from);
-		json_decref(c->environments[i].cluster);
+		struct sync_environment *env = &c->environments[i];
+
+		free(env->name);
+		free(env->path);
+		free(env->promote_from);
+		json_decref(env->cluster);
+		free(env->kubeconfig);
+		free(env->context);
+		free(env->inventory_namespace);
+		free(env->inventory_name);
+		sync_ignore_rules_free(env->ignore, env->n_ignore);
 	}
 	free(c->environments);
 	source_config_release(&c->source);

@@ -15,6 +15,7 @@
 #include "core/time.h"
 #include "doc/doc.h"
 #include "source/source.h"
+#include "sync/internal.h"
 #include "sync/sync.h"
 
 char *sync_config_source_state_path(const struct sync_config *c)
@@ -29,7 +30,7 @@ static json_t *signature_json(const struct source_signature *s)
 	                 s->key, "signer", s->signer, "reason", s->reason);
 }
 
-static json_t *now_rfc3339(void)
+json_t *sync_now_rfc3339(void)
 {
 	char buf[64];
 	time_t t = time(NULL);
@@ -55,7 +56,7 @@ static json_t *report(const struct sync_config *c, const struct source_fetch_res
 	              "objects", (json_int_t)res->received_objects, "bytes",
 	              (json_int_t)res->received_bytes, "attempts", (int)res->attempts,
 	              "duration_seconds", (double)res->duration_usec / USEC_PER_SEC, "checked_at",
-	              now_rfc3339());
+	              sync_now_rfc3339());
 	if (res->verified)
 		json_object_set_new(o, "signature", signature_json(&res->signature));
 	if (r < 0)

@@ -4,7 +4,10 @@
  * the config file (/etc/driftless/driftless.yaml) that drives it.
  */
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -16,12 +19,22 @@ struct error;
 #define SYNC_CONFIG_DEFAULT_PATH "/etc/driftless/driftless.yaml"
 #define SYNC_STATE_DIR_DEFAULT   "/var/lib/driftless"
 
+struct sync_ignore_rule;
+
 struct sync_environment {
 	char *name;
 	char *path;         /* the overlay directory inside the repository */
 	bool prune;         /* delete what left git (default true) */
 	char *promote_from; /* another environment's name, or NULL */
-	json_t *cluster;    /* how to reach the cluster, read by the Kubernetes client */
+	json_t *cluster;    /* the cluster mapping as written (validated) */
+	char *kubeconfig;   /* cluster.kubeconfig, absolute; NULL: $KUBECONFIG or ~/.kube/config */
+	char *context;      /* cluster.context; NULL: the kubeconfig's current context */
+	char *inventory_namespace;       /* inventory.namespace, default "default" */
+	char *inventory_name;            /* inventory.name, default "driftless-ENV" */
+	bool force_conflicts;            /* take over fields other appliers own (default false) */
+	uint64_t health_timeout_usec;    /* health_timeout, default 5m */
+	struct sync_ignore_rule *ignore; /* ignore: differences that are never drift */
+	size_t n_ignore;
 };
 
 /*
@@ -65,3 +78,195 @@ int sync_fetch(const struct sync_config *c, struct source_fetch_result *ret, jso
 
 /* state_dir/source.json, freed by the caller. */
 char *sync_config_source_state_path(const struct sync_config *c);
+
+/*
+ * Reconciling one environment with its cluster: plan (plan.c), then apply (apply.c).
+ *
+ * A plan compares the rendered objects with the cluster, cheap first and exact second:
+ *  1. one LIST per kind (in the one namespace the desired objects of that kind use, else
+ *     across all namespaces, falling back to one LIST per namespace when that is refused),
+ *     plus one LIST of HorizontalPodAutoscalers when a workload sets spec.replicas;
+ *  2. each desired object against its live copy with drift_compare(), and its hash against
+ *     the hash annotation the last apply left (which catches fields removed from git);
+ *  3. only the objects that differ by 2 are sent as a server-side-apply dry run, and the
+ *     answer is compared both ways with the live object, normalised; only what still
+ *     differs is drift. A cluster without drift costs the LISTs alone.
+ * Objects in the inventory (a ConfigMap in the cluster) that left git are to prune when
+ * driftless created them and their uid is still the one recorded; the others are kept.
+ */
+
+struct kube_client;
+
+/* Set by every apply on the objects it writes: the hash of the object as git gives it. */
+#define SYNC_HASH_ANNOTATION "driftless.dev/desired-hash"
+/* "disabled" on a live object keeps it from being pruned. */
+#define SYNC_PRUNE_ANNOTATION "driftless.dev/prune"
+/* The field manager of every apply. */
+#define SYNC_FIELD_MANAGER "driftless"
+/* How long sync_plan_apply() waits for applied objects to become healthy, by default. */
+#define SYNC_HEALTH_TIMEOUT_DEFAULT_USEC (300ULL * 1000000ULL)
+
+/* Differences that are never drift: for objects matching every non-NULL selector field. */
+struct sync_ignore_rule {
+	char *group; /* "" is the core group */
+	char *kind;
+	char *namespace;
+	char *name;
+	char **paths; /* strv of drift.h paths ("/spec/replicas") */
+};
+
+void sync_ignore_rules_free(struct sync_ignore_rule *rules, size_t n);
+
+/* What a plan reconciles and how. Borrowed by the plan: it must outlive it. */
+struct sync_target {
+	const char *env;                 /* for messages and the inventory */
+	struct kube_client *client;      /* used by one thread at a time */
+	const char *default_namespace;   /* for namespaced objects that set none */
+	const char *inventory_namespace; /* NULL: no inventory, so nothing is pruned */
+	const char *inventory_name;
+	const char
+	        *revision; /* the git revision rendered, recorded in the inventory; may be NULL */
+	bool prune;
+	bool force_conflicts; /* take over fields other appliers own; see sync_plan_apply() */
+	const struct sync_ignore_rule *ignore;
+	size_t n_ignore;
+	uint64_t health_timeout_usec; /* 0: SYNC_HEALTH_TIMEOUT_DEFAULT_USEC */
+};
+
+enum sync_action {
+	SYNC_ACTION_UNCHANGED,
+	SYNC_ACTION_CREATE,
+	SYNC_ACTION_UPDATE,
+	SYNC_ACTION_PRUNE,
+	SYNC_ACTION_KEEP,  /* left git, but not ours to delete (or prune is off) */
+	SYNC_ACTION_LOCAL, /* a driftless.dev object: agent configuration, not sent */
+	_SYNC_ACTION_MAX,
+	_SYNC_ACTION_INVALID = -EINVAL,
+};
+
+const char *sync_action_to_string(enum sync_action a);
+
+struct sync_plan;
+
+/*
+ * Plan the reconcile of desired (the array render_kustomization() returned; the plan takes
+ * the reference) against the cluster of t. Errors of the cluster (unreachable, refused
+ * credentials) fail the call; an object the server would refuse (invalid, a conflict that
+ * is not forced, a kind that is not served and no CRD of this render defines) fails it
+ * too, with -EINVAL and the object named: nothing is applied from a revision that has
+ * one. Free with sync_plan_free().
+ */
+int sync_plan_new(const struct sync_target *t, json_t *desired, struct sync_plan **ret,
+                  struct error *reterr);
+struct sync_plan *sync_plan_free(struct sync_plan *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct sync_plan *, sync_plan_free)
+
+size_t sync_plan_count(const struct sync_plan *p, enum sync_action a);
+/* Something to create, update or prune. */
+bool sync_plan_has_drift(const struct sync_plan *p);
+
+/*
+ * The human report: for each object to create, update or prune a unified diff of its
+ * live and desired YAML (Secret values shown as "***"), then one summary line. color adds
+ * git's colours.
+ */
+int sync_plan_print(const struct sync_plan *p, bool color, struct strbuf *out,
+                    struct error *reterr);
+
+/*
+ * The same for machines: {"environment", "revision", "drift": bool, "summary": {action:
+ * count, "lists", "dry_runs"}, "objects": [{"action", "apiVersion", "kind", "namespace",
+ * "name", "paths": [...], "diff": "..."}]} listing every object that is not unchanged.
+ */
+json_t *sync_plan_to_json(const struct sync_plan *p);
+
+/*
+ * Carry the plan out: server-side apply of what is to create or update, in dependency
+ * order (Namespaces; CustomResourceDefinitions, then waiting until they are Established;
+ * other cluster-scoped objects; ServiceAccounts, ConfigMaps, Secrets and claims; Services;
+ * workloads; the rest), waiting until the applied workloads are healthy
+ * (kube_health_evaluate()), then the prune, in the reverse order. The inventory is written
+ * before the first apply (with what is about to be created) and after the last delete.
+ *
+ * A conflict with another manager's Update (kubectl edit, kubectl set image) is drift and
+ * is overwritten; a conflict with another manager's Apply is reported, and forced only
+ * with t->force_conflicts.
+ *
+ * *ret_report (may be NULL): {"applied": n, "created": n, "updated": n, "pruned": n,
+ * "kept": n, "objects": [{"action", "kind", "namespace", "name", "result", "message"}]}.
+ * Errors: -ETIME objects not healthy in time, -EPROTO an object failed
+ * (ProgressDeadlineExceeded, a Job that failed), -EINVAL the server refused an object;
+ * these mean the revision is bad. Any other code is a failure to reach the cluster.
+ */
+int sync_plan_apply(struct sync_plan *p, json_t **ret_report, struct error *reterr);
+
+/*
+ * A cluster connection and the target of its plans, for one environment. Life cycle:
+ * sync_context_new() or sync_context_new_env() ... sync_context_free().
+ */
+struct sync_context;
+
+struct sync_context_options {
+	const char *env;                 /* NULL: "default" */
+	const char *kubeconfig;          /* NULL: $KUBECONFIG or ~/.kube/config */
+	const char *context;             /* NULL: the current context */
+	const char *inventory_namespace; /* NULL: no inventory (nothing is pruned) */
+	const char *inventory_name;
+	bool prune;
+	bool force_conflicts;
+	uint64_t health_timeout_usec;
+	const struct sync_ignore_rule *ignore; /* borrowed: must outlive the context */
+	size_t n_ignore;
+};
+
+/* Errors: those of kube_config_load() and kube_client_new(). */
+int sync_context_new(const struct sync_context_options *o, struct sync_context **ret,
+                     struct error *reterr);
+/* The options of a configured environment (borrowed from env: c must outlive it). */
+int sync_context_new_env(const struct sync_config *c, const struct sync_environment *env,
+                         struct sync_context **ret, struct error *reterr);
+struct sync_context *sync_context_free(struct sync_context *ctx);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct sync_context *, sync_context_free)
+/* Borrowed from ctx; revision may be set (copied) with sync_context_set_revision(). */
+const struct sync_target *sync_context_target(const struct sync_context *ctx);
+void sync_context_set_revision(struct sync_context *ctx, const char *revision);
+
+/*
+ * Render env's overlay at revision of the clone in state_dir/repo.git (*ret_objects as
+ * render_kustomization() gives it). Errors: those of the renderer (-EBADMSG, -EINVAL,
+ * -ENOENT: the revision's files are bad) and of reading the clone (-EIO).
+ */
+int sync_render_revision(const struct sync_config *c, const struct sync_environment *env,
+                         const char *revision, json_t **ret_objects, struct error *reterr);
+
+struct sync_run_options {
+	bool dry_run;      /* plan and report, apply nothing, record nothing */
+	bool no_fetch;     /* use the revision in use, do not fetch */
+	bool retry_failed; /* try a revision that failed before (otherwise skipped) */
+	bool color;        /* for the diff in the report's "diff" text */
+};
+
+/*
+ * One reconcile of a configured environment, the whole chain: fetch (sync_fetch()), render
+ * the revision in use, plan, apply, and record the outcome in
+ * state_dir/envs/ENV/state.json:
+ *
+ *	{"environment", "revision" (applied in full), "last_good_revision",
+ *	 "failed_revision", "failed_reason", "last_sync": {"result", "revision",
+ *	 "started_at", "finished_at", "duration_seconds", "message", "drift",
+ *	 "applied", "created", "updated", "pruned", "rolled_back_to"}}
+ *
+ * result is "success", "unchanged" (nothing to do), "failed" (the revision is bad: it does
+ * not render, the server refuses an object, or its workloads are not healthy in time; it is
+ * recorded as failed and not tried again until git moves), "rolled-back" (failed, and the
+ * last good revision's objects were applied again), "skipped" (the revision failed
+ * before), or "error" (the cluster or the remote could not be reached; nothing is claimed
+ * and the next run starts over).
+ *
+ * *ret_report (may be NULL) receives {"state": the document above, "plan": the
+ * sync_plan_to_json() of the revision, "apply": the sync_plan_apply() report}.
+ * Returns 0 for success and unchanged, else a negative errno with reterr filled.
+ */
+int sync_environment_run(const struct sync_config *c, const struct sync_environment *env,
+                         const struct sync_run_options *o, json_t **ret_report,
+                         struct error *reterr);

@@ -71,7 +71,13 @@ static void test_sync_config__full(void **state)
 	             "environments:\n"
 	             "  staging:\n"
 	             "    path: overlays/staging\n"
-	             "    cluster: { kubeconfig: /etc/kc, context: staging }\n"
+	             "    cluster: { kubeconfig: kube/config, context: staging }\n"
+	             "    inventory: { namespace: ops, name: inv-staging }\n"
+	             "    force_conflicts: true\n"
+	             "    health_timeout: 90s\n"
+	             "    ignore:\n"
+	             "    - { group: apps, kind: Deployment, paths: [/spec/replicas] }\n"
+	             "    - { name: web, namespace: shop, paths: [/metadata/labels, /data/x] }\n"
 	             "  prod:\n"
 	             "    path: overlays/prod\n"
 	             "    prune: false\n"
@@ -103,6 +109,36 @@ static void test_sync_config__full(void **state)
 	assert_string_equal(sync_config_environment(c, "prod")->promote_from, "staging");
 	assert_non_null(sync_config_environment(c, "staging")->cluster);
 	assert_null(sync_config_environment(c, "dev"));
+	{
+		const struct sync_environment *st = sync_config_environment(c, "staging");
+		const struct sync_environment *pr = sync_config_environment(c, "prod");
+
+		want = xstrjoin(dir, "/kube/config", NULL);
+		assert_string_equal(st->kubeconfig, want);
+		free(want);
+		assert_string_equal(st->context, "staging");
+		assert_string_equal(st->inventory_namespace, "ops");
+		assert_string_equal(st->inventory_name, "inv-staging");
+		assert_true(st->force_conflicts);
+		assert_int_equal(st->health_timeout_usec, 90 * USEC_PER_SEC);
+		assert_int_equal(st->n_ignore, 2);
+		assert_string_equal(st->ignore[0].group, "apps");
+		assert_string_equal(st->ignore[0].kind, "Deployment");
+		assert_null(st->ignore[0].name);
+		assert_string_equal(st->ignore[0].paths[0], "/spec/replicas");
+		assert_null(st->ignore[0].paths[1]);
+		assert_string_equal(st->ignore[1].name, "web");
+		assert_string_equal(st->ignore[1].namespace, "shop");
+		assert_string_equal(st->ignore[1].paths[1], "/data/x");
+		/* defaults */
+		assert_null(pr->kubeconfig);
+		assert_null(pr->context);
+		assert_string_equal(pr->inventory_namespace, "default");
+		assert_string_equal(pr->inventory_name, "driftless-prod");
+		assert_false(pr->force_conflicts);
+		assert_int_equal(pr->health_timeout_usec, 5 * USEC_PER_MINUTE);
+		assert_int_equal(pr->n_ignore, 0);
+	}
 	want = sync_config_repo_dir(c);
 	assert_string_equal(want, "/srv/driftless/repo.git");
 	free(want);
@@ -165,6 +201,23 @@ static void test_sync_config__errors(void **state)
 		{ "source: { url: x }\nenvironments:\n  prod: { path: p, promote_from: qa }\n",
 		  ":3:34: environments.prod.promote_from", "no environment is called 'qa'" },
 		{ "source: { url: x }\nwebhooks: {}\n", ":2:11: webhooks", "unknown field" },
+		{ "source: { url: x }\nenvironments:\n  p: { path: p, cluster: { eks: 1 } }\n",
+		  ":3:33: environments.p.cluster.eks", "expected kubeconfig or context" },
+		{ "source: { url: x }\nenvironments:\n  p: { path: p, cluster: { context: '' } }\n",
+		  ":3:37: environments.p.cluster.context", "non-empty" },
+		{ "source: { url: x }\nenvironments:\n  p: { path: p, inventory: { ns: x } }\n",
+		  ":3:34: environments.p.inventory.ns", "namespace or name" },
+		{ "source: { url: x }\nenvironments:\n  p: { path: p, health_timeout: soon }\n",
+		  ":3:33: environments.p.health_timeout", "duration" },
+		{ "source: { url: x }\nenvironments:\n  p: { path: p, force_conflicts: yes }\n",
+		  ":3:34: environments.p.force_conflicts", "true or false" },
+		{ "source: { url: x }\nenvironments:\n  p: { path: p, ignore: [ { kind: X } ] }\n",
+		  ":3:27: environments.p.ignore[0]", "missing: paths" },
+		{ "source: { url: x }\nenvironments:\n"
+		  "  p: { path: p, ignore: [ { paths: [spec] } ] }\n",
+		  ":3:37: environments.p.ignore[0].paths", "/spec/replicas" },
+		{ "source: { url: x }\nenvironments:\n  p: { path: p, ignore: [ { kinds: [] } ] }\n",
+		  ":3:36: environments.p.ignore[0].kinds", "unknown field" },
 		{ "source: [\n", ":2:1: ", "parsing a flow node" },
 	};
 
