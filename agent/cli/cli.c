@@ -57,6 +57,76 @@ const struct cli_command cli_commands[] = {
 	        .run = cli_fetch,
 	},
 	{
+	        .name = "diff",
+	        .synopsis = "[-c CONFIG] [ENV] | --path DIR [--kubeconfig FILE] [--context NAME]",
+	        .summary = "Show how the cluster differs from git, as a unified diff per object",
+	        .help = "Compare what git says (the environment's overlay at the revision in\n"
+	                "use, after a fetch; or the kustomization in DIR) with the live cluster\n"
+	                "and print, for every object to create, update or prune, a unified diff\n"
+	                "of its live and desired YAML (coloured on a terminal; Secret values\n"
+	                "shown as ***), then a summary. Only the fields git sets are compared;\n"
+	                "each difference is confirmed with a server-side-apply dry run, so\n"
+	                "defaults the server fills in are not drift. Without ENV, every\n"
+	                "environment of the config file.\n"
+	                "\n"
+	                "Exit status: 0 no drift, 1 drift, 2 an error (as kubectl diff).\n"
+	                "\n"
+	                "Options:\n"
+	                "  -c, --config FILE      the config file (default: $DRIFTLESS_CONFIG,\n"
+	                "                         then /etc/driftless/driftless.yaml)\n"
+	                "      --no-fetch         compare the revision in use, do not fetch\n"
+	                "      --path DIR         compare the kustomization in DIR instead\n"
+	                "      --kubeconfig FILE  with --path: the kubeconfig ($KUBECONFIG, then\n"
+	                "                         ~/.kube/config)\n"
+	                "      --context NAME     with --path: the context (the current one)\n"
+	                "      --inventory NS/NAME  with --path: the inventory ConfigMap, so\n"
+	                "                         that objects that left DIR show as to prune\n"
+	                "      --env NAME         with --path: the environment's name (default)\n"
+	                "  -o, --output FORMAT    text (default) or json\n",
+	        .run = cli_diff,
+	},
+	{
+	        .name = "sync",
+	        .synopsis = "[-c CONFIG] [--dry-run] [ENV] | --path DIR [--kubeconfig FILE] ...",
+	        .summary = "Make the cluster match git now: apply, wait for health, prune",
+	        .help = "One reconcile, then exit: fetch, render the environment's overlay at\n"
+	                "the revision in use, and server-side apply (field manager driftless)\n"
+	                "what is new or drifted, in dependency order: Namespaces, CRDs (then\n"
+	                "waiting until they are Established), other cluster-wide objects,\n"
+	                "ConfigMaps and Secrets, Services, workloads, the rest. Then wait until\n"
+	                "the workloads applied are healthy, and prune what left git and\n"
+	                "driftless created (never other objects, nor one annotated\n"
+	                "driftless.dev/prune: disabled). A revision that fails (it does not\n"
+	                "render, the server refuses an object, or its workloads are not healthy\n"
+	                "in time) is rolled back to the last good revision and is not tried\n"
+	                "again until git moves. The outcome is written to\n"
+	                "STATE_DIR/envs/ENV/state.json. Without ENV, every environment.\n"
+	                "\n"
+	                "With --path, the kustomization in DIR is applied to the cluster of\n"
+	                "--kubeconfig/--context; there is no revision, so no rollback, and\n"
+	                "nothing is pruned unless --inventory names where to keep the inventory.\n"
+	                "\n"
+	                "Exit status: 0 when the environment matches git, 2 otherwise.\n"
+	                "\n"
+	                "Options:\n"
+	                "  -c, --config FILE      the config file (default: $DRIFTLESS_CONFIG,\n"
+	                "                         then /etc/driftless/driftless.yaml)\n"
+	                "      --dry-run          show what would change (as diff), change nothing\n"
+	                "      --no-fetch         use the revision in use, do not fetch\n"
+	                "      --retry            try again a revision that failed\n"
+	                "      --path DIR         apply the kustomization in DIR instead\n"
+	                "      --kubeconfig FILE  with --path: the kubeconfig\n"
+	                "      --context NAME     with --path: the context\n"
+	                "      --inventory NS/NAME  with --path: the inventory ConfigMap\n"
+	                "      --env NAME         with --path: the environment's name (default)\n"
+	                "      --force-conflicts  with --path: take over fields another applier\n"
+	                "                         owns\n"
+	                "      --no-prune         with --path: never delete\n"
+	                "      --timeout DURATION with --path: how long to wait for health (5m)\n"
+	                "  -o, --output FORMAT    text (default) or json\n",
+	        .run = cli_sync,
+	},
+	{
 	        .name = "version",
 	        .synopsis = "[--output text|json]",
 	        .summary = "Print the version of driftless and of every library it uses",

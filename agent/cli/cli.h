@@ -11,7 +11,10 @@
  */
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+
+#include <jansson.h>
 
 #include "core/macro.h"
 
@@ -66,6 +69,52 @@ enum cli_output {
 /* "text" or "json" */
 int cli_output_from_string(const char *s);
 
+/* diff and sync (target.c): their shared options. */
+struct cli_target_args {
+	const char *config_path; /* config mode: -c, $DRIFTLESS_CONFIG or the default */
+	bool has_config;         /* -c given */
+	const char *env;         /* config mode: the environment (NULL: all); --path: --env */
+	const char *path;        /* --path DIR: a directory, no config file */
+	const char *kubeconfig;
+	const char *context;
+	const char *inventory; /* NAMESPACE/NAME */
+	enum cli_output output;
+	bool no_fetch;
+	bool dry_run;
+	bool force_conflicts;
+	bool retry;
+	bool no_prune;
+	uint64_t timeout_usec;
+};
+
+struct error;
+struct sync_context;
+
+/*
+ * Parse the options of diff (is_sync false) or sync. Returns -1 to go on, else the exit
+ * code (--help, usage errors).
+ */
+int cli_target_parse(const struct cli_command *self, int argc, char **argv, bool is_sync,
+                     struct cli_target_args *a);
+struct sync_config;
+
+/*
+ * The config file of a, with the environment a->env (when given) and at least one; source
+ * library loaded. Errors are logged.
+ */
+int cli_target_load_config(const struct cli_target_args *a, struct sync_config **ret);
+/* Render the kustomization in dir, a directory on disk. */
+int cli_target_render_path(const char *dir, json_t **ret_objects, struct error *reterr);
+/* The cluster context of --path mode. */
+int cli_target_context(const struct cli_target_args *a, struct sync_context **ret,
+                       struct error *reterr);
+/* Whether stdout gets colours: a terminal, NO_COLOR unset, TERM not dumb. */
+bool cli_use_color(void);
+/* doc as indented JSON on stdout. */
+int cli_print_json(const json_t *doc);
+
+int cli_diff(int argc, char **argv);
+int cli_sync(int argc, char **argv);
 int cli_render(int argc, char **argv);
 int cli_fetch(int argc, char **argv);
 int cli_version(int argc, char **argv);

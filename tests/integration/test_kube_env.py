@@ -1,0 +1,254 @@
+"""driftless sync ENV: the whole chain from the test git server to the test cluster, with
+its state file, rollback of a bad revision, and a cluster that goes away mid-sync."""
+
+import json
+import os
+import socket
+import threading
+
+from gitutil import Repo
+from kubeutil import env, names  # noqa: F401 (fixtures)
+from kubeutil import kget, kubectl, run, write, write_overlay
+
+def write_config(tmp_path, testenv, repo, ns, kubeconfig=None, context="driftless-testenv",
+                 health_timeout="60s"):
+    path = tmp_path / "driftless.yaml"
+    path.write_text("""source:
+  url: %(url)s
+  branch: main
+  auth:
+    username: %(user)s
+    token_file: %(token)s
+    ca_file: %(ca)s
+state_dir: %(state)s
+environments:
+  dev:
+    path: env
+    cluster:
+      kubeconfig: %(kubeconfig)s
+      context: %(context)s
+    inventory:
+      namespace: %(ns)s
+    health_timeout: %(timeout)s
+""" % {"url": repo.https_url, "user": testenv["GIT_HTTPS_USER"],
+       "token": testenv["GIT_HTTPS_TOKEN_FILE"], "ca": testenv["GIT_CA_FILE"],
+       "state": tmp_path / "state", "kubeconfig": kubeconfig or testenv["KUBECONFIG"],
+       "context": context, "ns": ns, "timeout": health_timeout})
+    return str(path)
+
+def state(tmp_path):
+    with open(tmp_path / "state" / "envs" / "dev" / "state.json") as f:
+        return json.load(f)
+
+def image_of(env, ns, name):
+    dep = kget(env, "-n", ns, "deployment", name)
+    return dep["spec"]["template"]["spec"]["containers"][0]["image"]
+
+def commit_overlay(repo, message, ns, group, **overlay):
+    write_overlay(os.path.join(repo.work, "env"), ns, group, **overlay)
+    rev = repo.commit(message)
+    repo.push()
+    return rev
+
+def test_bad_revision_rolls_back_and_is_not_retried(driftless_bin, env, testenv, names,
+                                                    tmp_path):
+    ns, group = names
+    repo = Repo(testenv, tmp_path, "kube-env")
+    config = write_config(tmp_path, testenv, repo, ns)
+
+    good = commit_overlay(repo, "good", ns, group, progress_deadline=10)
+    code, out, err = run(driftless_bin, env, "sync", "-c", config, "dev")
+    assert code == 0, out + err
+    assert "environment dev: success at %s" % good[:12] in out
+    st = state(tmp_path)
+    assert st["revision"] == good and st["last_good_revision"] == good
+    assert st["last_sync"]["result"] == "success" and st["last_sync"]["created"] == 9
+
+    # nothing to do: recorded as unchanged
+    code, out, err = run(driftless_bin, env, "sync", "-c", config, "dev")
+    assert code == 0, out + err
+    assert state(tmp_path)["last_sync"]["result"] == "unchanged"
+
+    # an image that never becomes ready (the test environment's kwok never pulls it)
+    bad = commit_overlay(repo, "bad image", ns, group, progress_deadline=10,
+                         backend_image="registry.invalid/backend:does-not-exist",
+                         config_value="two")
+    code, out, err = run(driftless_bin, env, "sync", "-c", config, "dev")
+    assert code == 2, out + err
+    assert "progress deadline exceeded" in err, err
+    assert "rolled back to %s" % good[:12] in out, out
+    st = state(tmp_path)
+    assert st["failed_revision"] == bad and st["revision"] == good
+    assert st["last_good_revision"] == good
+    assert st["last_sync"]["result"] == "rolled-back"
+    assert st["last_sync"]["rolled_back_to"] == good
+    assert image_of(env, ns, "backend") == "nginx:1.27"
+    assert kget(env, "-n", ns, "configmap", "settings")["data"]["value"] == "one"
+
+    # not tried again until git moves; the good revision is kept (and healed)
+    kubectl(env, "-n", ns, "set", "image", "deployment/frontend", "main=nginx:edited")
+    code, out, err = run(driftless_bin, env, "sync", "-c", config, "dev")
+    assert code == 2, out + err
+    assert "failed before" in err and "--retry" in err
+    assert state(tmp_path)["last_sync"]["result"] == "skipped"
+    assert image_of(env, ns, "backend") == "nginx:1.27"
+    assert image_of(env, ns, "frontend") == "nginx:1.27"
+
+    # git moves: a fixed revision lands
+    fixed = commit_overlay(repo, "fixed", ns, group, progress_deadline=10,
+                           backend_image="nginx:1.28", config_value="two")
+    code, out, err = run(driftless_bin, env, "sync", "-c", config, "dev")
+    assert code == 0, out + err
+    st = state(tmp_path)
+    assert st["revision"] == fixed and st["last_good_revision"] == fixed
+    assert "failed_revision" not in st
+    assert image_of(env, ns, "backend") == "nginx:1.28"
+
+    # diff of a configured environment
+    code, out, err = run(driftless_bin, env, "diff", "-c", config, "dev")
+    assert code == 0, out + err
+
+def test_malformed_commit_leaves_the_cluster_alone(driftless_bin, env, testenv, names,
+                                                   tmp_path):
+    ns, group = names
+    repo = Repo(testenv, tmp_path, "kube-env")
+    config = write_config(tmp_path, testenv, repo, ns)
+    good = commit_overlay(repo, "good", ns, group)
+    code, out, err = run(driftless_bin, env, "sync", "-c", config, "dev")
+    assert code == 0, out + err
+
+    write_overlay(os.path.join(repo.work, "env"), ns, group, config_value="two")
+    write(os.path.join(repo.work, "env", "frontend.yaml"), "kind: [unclosed\n")
+    bad = repo.commit("broken yaml")
+    repo.push()
+    code, out, err = run(driftless_bin, env, "sync", "-c", config, "dev")
+    assert code == 2, out + err
+    assert "frontend.yaml" in err, err
+    st = state(tmp_path)
+    assert st["failed_revision"] == bad and st["revision"] == good
+    assert st["last_sync"]["result"] == "failed"
+    assert kget(env, "-n", ns, "configmap", "settings")["data"]["value"] == "one"
+
+    code, out, err = run(driftless_bin, env, "diff", "-c", config, "dev")
+    assert code == 2 and "frontend.yaml" in err, out + err
+
+class Proxy:
+    """A TCP relay to the API server on loopback that can be cut like a dead server."""
+
+    def __init__(self, target_port, port=0):
+        self.target = ("127.0.0.1", target_port)
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", port))
+        self.listener.listen(16)
+        self.port = self.listener.getsockname()[1]
+        self.upstream_bytes = 0
+        self.cut_after = None
+        self.socks = []
+        self.lock = threading.Lock()
+        self.stopped = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while not self.stopped:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.target)
+            with self.lock:
+                self.socks += [client, server]
+            threading.Thread(target=self._pump, args=(client, server, True),
+                             daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client, False),
+                             daemon=True).start()
+
+    def _pump(self, src, dst, upstream):
+        while True:
+            try:
+                data = src.recv(65536)
+            except OSError:
+                return
+            if not data:
+                try:
+                    dst.shutdown(socket.SHUT_WR)
+                except OSError:
+                    pass
+                return
+            if upstream:
+                with self.lock:
+                    self.upstream_bytes += len(data)
+                    cut = self.cut_after is not None and self.upstream_bytes > self.cut_after
+                if cut:
+                    self.stop()
+                    return
+            try:
+                dst.sendall(data)
+            except OSError:
+                return
+
+    def stop(self):
+        self.stopped = True
+        with self.lock:
+            socks, self.socks = self.socks, []
+        for s in socks + [self.listener]:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+
+def test_api_server_gone_mid_sync(driftless_bin, env, testenv, names, tmp_path):
+    ns, group = names
+    repo = Repo(testenv, tmp_path, "kube-env")
+    api_port = int(testenv["KUBE_APISERVER_URL"].rsplit(":", 1)[1])
+    proxy = Proxy(api_port)
+    kc = tmp_path / "kubeconfig"
+    kc.write_text(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n"
+        "    server: https://127.0.0.1:%d\n    certificate-authority: %s\nusers:\n- name: u\n"
+        "  user:\n    tokenFile: %s\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\n"
+        "current-context: x\n" % (proxy.port, testenv["KUBE_CA_FILE"],
+                                  testenv["KUBE_TOKEN_FILE"]))
+    config = write_config(tmp_path, testenv, repo, ns, kubeconfig=str(kc), context="x")
+    good = commit_overlay(repo, "good", ns, group)
+    code, out, err = run(driftless_bin, env, "sync", "-c", config, "dev")
+    assert code == 0, out + err
+
+    # a revision with many objects, so that the cut lands among its applies
+    many = ["cm-%03d.yaml" % i for i in range(150)]
+    for name in many:
+        write(os.path.join(repo.work, "env", name),
+              "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\ndata: {a: b}\n"
+              % name[:-5])
+    big = commit_overlay(repo, "many", ns, group, extra_resources=many)
+
+    # what planning costs in bytes: a diff sends what the plan of a sync sends
+    before = proxy.upstream_bytes
+    code, out, err = run(driftless_bin, env, "diff", "-c", config, "dev")
+    assert code == 1, out + err
+    plan_bytes = proxy.upstream_bytes - before
+
+    proxy.cut_after = proxy.upstream_bytes + plan_bytes + plan_bytes // 2
+    code, out, err = run(driftless_bin, env, "sync", "-c", config, "dev")
+    assert proxy.stopped, "the sync finished before the cut"
+    assert code == 2, out + err
+    assert "127.0.0.1:%d" % proxy.port in err or "connect" in err.lower(), err
+    st = state(tmp_path)
+    assert st["last_sync"]["result"] == "error"
+    # nothing claimed that did not happen: neither the old nor the new revision is in place
+    assert st["revision"] is None
+    assert st["last_good_revision"] == good and "failed_revision" not in st
+    n_live = len(kget(env, "-n", ns, "configmaps")["items"])
+    assert 4 < n_live < 150, "expected a partial apply, found %d ConfigMaps" % n_live
+
+    # the server is back: the next sync completes
+    proxy2 = Proxy(api_port, port=proxy.port)
+    try:
+        code, out, err = run(driftless_bin, env, "sync", "-c", config, "dev")
+        assert code == 0, out + err
+        st = state(tmp_path)
+        assert st["revision"] == big and st["last_sync"]["result"] == "success"
+        assert len(kget(env, "-n", ns, "configmaps")["items"]) >= 152
+    finally:
+        proxy2.stop()
