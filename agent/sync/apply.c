@@ -11,6 +11,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/fileio.h"
 #include "core/log.h"
 #include "core/strbuf.h"
 #include "core/strv.h"
@@ -119,39 +120,75 @@ static bool is_entry(const json_t *e)
 	return true;
 }
 
+/* Parse the inventory text of where (for messages) into *ret. */
+static int inventory_parse(const char *text, size_t len, const char *where, json_t **ret,
+                           struct error *reterr)
+{
+	json_auto_t *entries = NULL;
+	json_error_t jerr;
+	const json_t *e;
+	size_t i;
+
+	entries = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_array(entries))
+		return error_set(reterr, -EBADMSG, "%s is not an inventory of driftless", where);
+	json_array_foreach(entries, i, e)
+		if (!is_entry(e))
+			return error_set(reterr, -EBADMSG, "%s: entry %zu is malformed", where,
+			                 i + 1);
+	*ret = TAKE_PTR(entries);
+	return 0;
+}
+
+/* The copy on disk, when the ConfigMap is gone: -ENOENT when there is none either. */
+static int inventory_read_cache(const struct sync_target *t, json_t **ret, struct error *reterr)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len;
+	int r;
+
+	if (!t->inventory_cache_file)
+		return -ENOENT;
+	r = read_file_full(t->inventory_cache_file, INVENTORY_MAX_BYTES, &data, &len, reterr);
+	if (r < 0)
+		return r;
+	return inventory_parse(data, len, t->inventory_cache_file, ret, reterr);
+}
+
 int sync_inventory_read(const struct sync_target *t, json_t **ret_entries, bool *ret_exists,
                         struct error *reterr)
 {
 	_cleanup_(kube_resource_release) struct kube_resource res = KUBE_RESOURCE_INIT;
-	json_auto_t *cm = NULL, *entries = NULL;
+	_cleanup_free_ char *where = NULL;
+	json_auto_t *cm = NULL;
 	const char *text;
-	json_error_t jerr;
-	const json_t *e;
-	size_t i;
 	int r;
 
 	configmap_resource(&res);
 	r = kube_get(t->client, &res, t->inventory_namespace, t->inventory_name, &cm, reterr);
 	if (r == -ENOENT) {
-		*ret_entries = json_array();
 		*ret_exists = false;
-		return 0;
+		r = inventory_read_cache(t, ret_entries, reterr);
+		if (r >= 0) {
+			log_warning("the inventory ConfigMap '%s/%s' is gone; using its copy %s",
+			            t->inventory_namespace, t->inventory_name,
+			            t->inventory_cache_file);
+			return 0;
+		}
+		if (r != -ENOENT)
+			return r;
+		*ret_entries = json_array();
+		return *ret_entries ? 0 : error_set(reterr, -ENOMEM, "out of memory");
 	}
 	if (r < 0)
 		return error_prefix(reterr, r, "Failed to read the inventory");
+	where = xasprintf("ConfigMap '%s/%s': data.%s", t->inventory_namespace, t->inventory_name,
+	                  INVENTORY_KEY);
 	text = json_string_value(json_object_get(json_object_get(cm, "data"), INVENTORY_KEY));
-	entries = text ? json_loads(text, JSON_REJECT_DUPLICATES, &jerr) : json_array();
-	if (!json_is_array(entries))
-		return error_set(reterr, -EBADMSG,
-		                 "ConfigMap '%s/%s': data.%s is not an inventory of driftless",
-		                 t->inventory_namespace, t->inventory_name, INVENTORY_KEY);
-	json_array_foreach(entries, i, e)
-		if (!is_entry(e))
-			return error_set(reterr, -EBADMSG,
-			                 "ConfigMap '%s/%s': data.%s: entry %zu is malformed",
-			                 t->inventory_namespace, t->inventory_name, INVENTORY_KEY,
-			                 i + 1);
-	*ret_entries = TAKE_PTR(entries);
+	r = inventory_parse(text ? text : "[]", text ? strlen(text) : 2, where, ret_entries,
+	                    reterr);
+	if (r < 0)
+		return r;
 	*ret_exists = true;
 	return 0;
 }
@@ -183,6 +220,13 @@ int sync_inventory_write(const struct sync_target *t, const json_t *entries, str
 	r = kube_apply(t->client, &res, cm, &opts, NULL, reterr);
 	if (r < 0)
 		return error_prefix(reterr, r, "Failed to write the inventory");
+	if (t->inventory_cache_file) {
+		struct error e = ERROR_INIT;
+
+		r = write_file_atomic(t->inventory_cache_file, text.buf, text.len, 0600, &e);
+		if (r < 0)
+			log_warning_errno(r, "%s", e.message);
+	}
 	return 0;
 }
 
@@ -399,7 +443,7 @@ static int prune_one(struct sync_plan *p, struct sync_item *it, json_t *objects,
 
 	r = kube_delete(p->t->client, &it->res, it->namespace, it->name, it->uid, &e);
 	if (r >= 0 || r == -ENOENT) {
-		log_info("pruned %s", label);
+		log_debug("pruned %s", label);
 		json_decref(it->live);
 		it->live = NULL;
 		report_object(objects, it, "pruned", NULL);

@@ -12,6 +12,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/fileio.h"
 #include "core/log.h"
 #include "core/time.h"
 #include "core/tree.h"
@@ -27,6 +28,7 @@ struct sync_context {
 	char *default_namespace;
 	char *inventory_namespace;
 	char *inventory_name;
+	char *inventory_cache_file;
 	char *revision;
 	struct sync_target target;
 };
@@ -40,6 +42,7 @@ struct sync_context *sync_context_free(struct sync_context *ctx)
 	free(ctx->default_namespace);
 	free(ctx->inventory_namespace);
 	free(ctx->inventory_name);
+	free(ctx->inventory_cache_file);
 	free(ctx->revision);
 	free(ctx);
 	return NULL;
@@ -65,6 +68,8 @@ int sync_context_new(const struct sync_context_options *o, struct sync_context *
 		ctx->inventory_namespace = xstrdup(o->inventory_namespace);
 		ctx->inventory_name = o->inventory_name ? xstrdup(o->inventory_name) :
 		                                          xasprintf("driftless-%s", ctx->env);
+		ctx->inventory_cache_file =
+		        o->inventory_cache_file ? xstrdup(o->inventory_cache_file) : NULL;
 	}
 	ctx->target = (struct sync_target){
 		.env = ctx->env,
@@ -72,6 +77,7 @@ int sync_context_new(const struct sync_context_options *o, struct sync_context *
 		.default_namespace = ctx->default_namespace,
 		.inventory_namespace = ctx->inventory_namespace,
 		.inventory_name = ctx->inventory_name,
+		.inventory_cache_file = ctx->inventory_cache_file,
 		.prune = o->prune,
 		.force_conflicts = o->force_conflicts,
 		.ignore = o->ignore,
@@ -85,8 +91,11 @@ int sync_context_new(const struct sync_context_options *o, struct sync_context *
 int sync_context_new_env(const struct sync_config *c, const struct sync_environment *env,
                          struct sync_context **ret, struct error *reterr)
 {
+	_cleanup_free_ char *dir = state_env_dir(c->state_dir, env->name);
+	_cleanup_free_ char *cache = xasprintf("%s/inventory.json", dir);
 	const struct sync_context_options o = {
 		.env = env->name,
+		.inventory_cache_file = cache,
 		.kubeconfig = env->kubeconfig,
 		.context = env->context,
 		.inventory_namespace = env->inventory_namespace,
@@ -99,8 +108,9 @@ int sync_context_new_env(const struct sync_config *c, const struct sync_environm
 	};
 	int r;
 
-	(void)c;
-	r = sync_context_new(&o, ret, reterr);
+	r = mkdir_parents(dir, 0700, reterr);
+	if (r >= 0)
+		r = sync_context_new(&o, ret, reterr);
 	if (r < 0)
 		return error_prefix(reterr, r, "environment %s: cluster", env->name);
 	return 0;

@@ -124,8 +124,13 @@ struct sync_target {
 	const char *default_namespace;   /* for namespaced objects that set none */
 	const char *inventory_namespace; /* NULL: no inventory, so nothing is pruned */
 	const char *inventory_name;
-	const char
-	        *revision; /* the git revision rendered, recorded in the inventory; may be NULL */
+	/*
+	 * A copy of the inventory kept on disk (NULL: none), written after the ConfigMap; read
+	 * when the ConfigMap is gone, so that deleting it does not orphan what it listed.
+	 */
+	const char *inventory_cache_file;
+	/* the git revision rendered, recorded in the inventory; may be NULL */
+	const char *revision;
 	bool prune;
 	bool force_conflicts; /* take over fields other appliers own; see sync_plan_apply() */
 	const struct sync_ignore_rule *ignore;
@@ -212,6 +217,7 @@ struct sync_context_options {
 	const char *context;             /* NULL: the current context */
 	const char *inventory_namespace; /* NULL: no inventory (nothing is pruned) */
 	const char *inventory_name;
+	const char *inventory_cache_file; /* see struct sync_target */
 	bool prune;
 	bool force_conflicts;
 	uint64_t health_timeout_usec;
@@ -222,7 +228,10 @@ struct sync_context_options {
 /* Errors: those of kube_config_load() and kube_client_new(). */
 int sync_context_new(const struct sync_context_options *o, struct sync_context **ret,
                      struct error *reterr);
-/* The options of a configured environment (borrowed from env: c must outlive it). */
+/*
+ * The options of a configured environment (borrowed from env: c must outlive it), with the
+ * inventory cached in STATE_DIR/envs/ENV/inventory.json.
+ */
 int sync_context_new_env(const struct sync_config *c, const struct sync_environment *env,
                          struct sync_context **ret, struct error *reterr);
 struct sync_context *sync_context_free(struct sync_context *ctx);

@@ -252,3 +252,26 @@ def test_api_server_gone_mid_sync(driftless_bin, env, testenv, names, tmp_path):
         assert len(kget(env, "-n", ns, "configmaps")["items"]) >= 152
     finally:
         proxy2.stop()
+
+
+def test_the_inventory_copy_outlives_its_configmap(driftless_bin, env, testenv, names,
+                                                   tmp_path):
+    ns, group = names
+    repo = Repo(testenv, tmp_path, "kube-env")
+    config = write_config(tmp_path, testenv, repo, ns)
+    write(os.path.join(repo.work, "env", "extra.yaml"),
+          "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata: {a: b}\n")
+    commit_overlay(repo, "with extra", ns, group, extra_resources=("extra.yaml",))
+    code, out, err = run(driftless_bin, env, "sync", "-c", config, "dev")
+    assert code == 0, out + err
+    cache = tmp_path / "state" / "envs" / "dev" / "inventory.json"
+    assert len(json.loads(cache.read_text())) == 10
+
+    # the ConfigMap is deleted by hand; the copy in the state directory still knows
+    kubectl(env, "-n", ns, "delete", "configmap", "driftless-dev")
+    commit_overlay(repo, "without extra", ns, group)
+    code, out, err = run(driftless_bin, env, "sync", "-c", config, "dev")
+    assert code == 0, out + err
+    assert "is gone; using its copy" in err
+    assert "pruned ConfigMap '%s/extra'" % ns in out
+    assert kget(env, "-n", ns, "configmap", "driftless-dev") is not None

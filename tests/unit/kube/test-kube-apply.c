@@ -40,6 +40,12 @@ static const char *on_apply(struct fake_apiserver *s, const char *uri, struct MH
 		*ret_status = 409;
 		return conflict;
 	}
+	if (streq(uri, "/api/v1/namespaces/ns1/configmaps/recreated")) {
+		*ret_status = 409;
+		return "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+		       "\"message\":\"Precondition failed: UID in precondition: 1, UID in object "
+		       "meta: 2\",\"reason\":\"Conflict\",\"code\":409}";
+	}
 	if (streq(uri, "/api/v1/namespaces/ns1/configmaps/gone")) {
 		*ret_status = 404;
 		return not_found;
@@ -227,6 +233,55 @@ static void test_kube_get__found_and_absent(void **state)
 	fake_apiserver_stop(&s);
 }
 
+static void test_kube_delete__preconditions_and_absence(void **state)
+{
+	struct fake_apiserver s = { 0 };
+	_cleanup_(kube_client_freep) struct kube_client *c = NULL;
+	_cleanup_(kube_resource_release) struct kube_resource cm =
+	        fake_resource("", "ConfigMap", "configmaps", true);
+	json_auto_t *with_uid = parse("{\"apiVersion\":\"v1\",\"kind\":\"DeleteOptions\","
+	                              "\"propagationPolicy\":\"Background\","
+	                              "\"preconditions\":{\"uid\":\"1\"}}");
+	json_auto_t *without = parse("{\"apiVersion\":\"v1\",\"kind\":\"DeleteOptions\","
+	                             "\"propagationPolicy\":\"Background\"}");
+	struct error err = ERROR_INIT;
+
+	(void)state;
+	fake_apiserver_start_uploads(&s, on_apply, NULL);
+	c = fake_apiserver_client(&s);
+
+	if (kube_delete(c, &cm, "ns1", "cm", "1", &err) < 0)
+		fail_msg("kube_delete: %s", error_message(&err));
+	{
+		_cleanup_free_ char *method = fake_apiserver_method(&s, 0);
+		_cleanup_free_ char *uri = fake_apiserver_uri(&s, 0);
+		_cleanup_free_ char *body = fake_apiserver_body(&s, 0);
+		json_auto_t *sent = parse(body);
+
+		assert_string_equal(method, "DELETE");
+		assert_string_equal(uri, "/api/v1/namespaces/ns1/configmaps/cm");
+		assert_true(json_equal(sent, with_uid));
+	}
+	assert_int_equal(kube_delete(c, &cm, "ns1", "cm", NULL, &err), 0);
+	{
+		_cleanup_free_ char *body = fake_apiserver_body(&s, 1);
+		json_auto_t *sent = parse(body);
+
+		assert_true(json_equal(sent, without));
+	}
+
+	assert_int_equal(kube_delete(c, &cm, "ns1", "recreated", "1", &err), -EBUSY);
+	assert_string_equal(err.message,
+	                    "delete ConfigMap 'ns1/recreated': it is not the object recorded "
+	                    "(uid 1)");
+	assert_int_equal(kube_delete(c, &cm, "ns1", "gone", "1", &err), -ENOENT);
+	assert_string_equal(err.message, "ConfigMap 'ns1/gone' not found");
+	assert_int_equal(kube_delete(c, &cm, NULL, "cm", NULL, &err), -EINVAL);
+	assert_int_equal(fake_apiserver_requests(&s), 4);
+
+	fake_apiserver_stop(&s);
+}
+
 static void test_kube_object_normalize__live_object(void **state)
 {
 	json_auto_t *live = parse(
@@ -277,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_kube_apply__conflict),
 		cmocka_unit_test(test_kube_apply__invalid_object),
 		cmocka_unit_test(test_kube_get__found_and_absent),
+		cmocka_unit_test(test_kube_delete__preconditions_and_absence),
 		cmocka_unit_test(test_kube_object_normalize__live_object),
 	};
 
