@@ -213,7 +213,7 @@ static bool is_revision_error(int r)
 	return r == -EINVAL || r == -EBADMSG || r == -ENOENT || r == -EPROTO || r == -ETIME;
 }
 
-static int rollback(struct run *run, const char *failed, struct error *reterr)
+static int apply_last_good(struct run *run, const char *failed, struct error *reterr)
 {
 	const char *good = state_string(run, "last_good_revision");
 	bool changed;
@@ -248,6 +248,30 @@ static int finish(struct run *run, const char *result, const char *message, uint
 	r = state_env_write(run->c->state_dir, run->env->name, run->state, &e);
 	if (r < 0)
 		log_error_errno(r, "environment %s: %s", run->env->name, e.message);
+	return r;
+}
+
+/*
+ * After revision failed with r (why in e) half applied: apply the last good revision again
+ * and record the outcome. Returns r.
+ */
+static int roll_back(struct run *run, const char *revision, int r, const struct error *e,
+                     uint64_t start_usec)
+{
+	struct error re = ERROR_INIT;
+	int k;
+
+	k = apply_last_good(run, revision, &re);
+	if (k >= 0) {
+		(void)finish(run, "rolled-back", e->message, start_usec);
+		return r;
+	}
+	if (k != -ENOENT) {
+		log_error_errno(k, "environment %s: rollback failed: %s", run->env->name,
+		                re.message);
+		(void)error_prefix(run->reterr, r, "rollback failed too (%s)", re.message);
+	}
+	(void)finish(run, "failed", e->message, start_usec);
 	return r;
 }
 
@@ -343,22 +367,7 @@ static int run_chain(struct run *run, uint64_t start_usec)
 		return r;
 	}
 	set_string(run->state, "revision", NULL);
-	{
-		struct error re = ERROR_INIT;
-		int k = rollback(run, revision, &re);
-
-		if (k >= 0) {
-			(void)finish(run, "rolled-back", e.message, start_usec);
-			return r;
-		}
-		if (k != -ENOENT) {
-			log_error_errno(k, "environment %s: rollback failed: %s", run->env->name,
-			                re.message);
-			(void)error_prefix(reterr, r, "rollback failed too (%s)", re.message);
-		}
-	}
-	(void)finish(run, "failed", e.message, start_usec);
-	return r;
+	return roll_back(run, revision, r, &e, start_usec);
 }
 
 int sync_environment_run(const struct sync_config *c, const struct sync_environment *env,
