@@ -215,6 +215,19 @@ void kube_client_set_list_limit(struct kube_client *c, unsigned limit);
 int kube_list(struct kube_client *c, const struct kube_resource *res, const char *namespace,
               const char *label_selector, json_t **ret_items, struct error *reterr);
 
+enum kube_list_flags {
+	/*
+	 * Drop status and metadata.managedFields from each item as its page arrives: what a
+	 * comparison of spec and metadata needs, in about half the memory.
+	 */
+	KUBE_LIST_SLIM = 1 << 0,
+};
+
+/* kube_list() with flags from enum kube_list_flags. */
+int kube_list_flags(struct kube_client *c, const struct kube_resource *res, const char *namespace,
+                    const char *label_selector, unsigned flags, json_t **ret_items,
+                    struct error *reterr);
+
 /*
  * GET one object of res: namespace/name for a namespaced resource (namespace is required
  * then), name alone for a cluster-scoped one (namespace ignored). *ret_obj receives the

@@ -44,9 +44,18 @@ void kube_collection_path(const struct kube_resource *res, const char *namespace
 	strbuf_addstr(sb, res->name);
 }
 
+/* What KUBE_LIST_SLIM drops from an item. */
+static void slim(json_t *item)
+{
+	json_t *metadata = json_object_get(item, "metadata");
+
+	(void)json_object_del(item, "status");
+	(void)json_object_del(metadata, "managedFields");
+}
+
 /* Move the items of one page onto items, with apiVersion and kind set. */
 static int add_items(json_t *page, const char *path, const char *api_version, const char *kind,
-                     json_t *items, struct error *reterr)
+                     unsigned flags, json_t *items, struct error *reterr)
 {
 	json_t *list = json_object_get(page, "items"), *item;
 	size_t i;
@@ -57,6 +66,8 @@ static int add_items(json_t *page, const char *path, const char *api_version, co
 		if (!json_is_object(item))
 			return error_set(reterr, -EPROTO, "GET '%s': item %zu is not an object",
 			                 path, i);
+		if (flags & KUBE_LIST_SLIM)
+			slim(item);
 		if (json_object_set_new(item, "apiVersion", json_string(api_version)) < 0 ||
 		    json_object_set_new(item, "kind", json_string(kind)) < 0 ||
 		    json_array_append(items, item) < 0)
@@ -67,6 +78,13 @@ static int add_items(json_t *page, const char *path, const char *api_version, co
 
 int kube_list(struct kube_client *c, const struct kube_resource *res, const char *namespace,
               const char *label_selector, json_t **ret_items, struct error *reterr)
+{
+	return kube_list_flags(c, res, namespace, label_selector, 0, ret_items, reterr);
+}
+
+int kube_list_flags(struct kube_client *c, const struct kube_resource *res, const char *namespace,
+                    const char *label_selector, unsigned flags, json_t **ret_items,
+                    struct error *reterr)
 {
 	_cleanup_(strbuf_release) struct strbuf base = STRBUF_INIT, path = STRBUF_INIT;
 	_cleanup_free_ char *api_version = NULL, *token = NULL;
@@ -111,7 +129,7 @@ int kube_list(struct kube_client *c, const struct kube_resource *res, const char
 		}
 		if (r < 0)
 			return r;
-		r = add_items(page, path.buf, api_version, res->kind, items, reterr);
+		r = add_items(page, path.buf, api_version, res->kind, flags, items, reterr);
 		if (r < 0)
 			return r;
 		next = json_string_value(

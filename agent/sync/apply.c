@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -69,9 +70,12 @@ int sync_item_apply(struct sync_plan *p, struct sync_item *it, bool dry_run, jso
 		.dry_run = dry_run,
 	};
 	_cleanup_(strv_freep) char **managers = NULL;
+	json_auto_t *live = NULL;
 	struct error e = ERROR_INIT;
 	int r;
 
+	if (sync_item_body(it) < 0)
+		return error_set(reterr, -ENOMEM, "out of memory");
 	r = kube_apply(p->t->client, &it->res, it->body, &opts, ret_obj, &e);
 	if (r != -EBUSY || opts.force) {
 		if (r < 0 && reterr)
@@ -80,18 +84,25 @@ int sync_item_apply(struct sync_plan *p, struct sync_item *it, bool dry_run, jso
 	}
 	/* Fields someone changed with an update (kubectl edit, set image) are drift: git wins. */
 	managers = conflict_managers(e.message);
-	for (char **m = managers; m && *m; m++)
-		if (manager_applies(it->live, *m))
-			return error_set(
-			        reterr, r,
-			        "%s (\"%s\" applies these fields too; force_conflicts takes "
-			        "them over)",
-			        e.message, *m);
 	if (!managers) {
 		if (reterr)
 			*reterr = e;
-		return r;
+		return -EBUSY;
 	}
+	/* the LIST left managedFields out: who applies what is read now */
+	r = kube_get(p->t->client, &it->res, it->namespace, it->name, &live, NULL);
+	if (r < 0) {
+		if (reterr)
+			*reterr = e;
+		return -EBUSY;
+	}
+	for (char **m = managers; m && *m; m++)
+		if (manager_applies(live, *m))
+			return error_set(
+			        reterr, -EBUSY,
+			        "%s (\"%s\" applies these fields too; force_conflicts takes "
+			        "them over)",
+			        e.message, *m);
 	log_debug("%s: taking over fields edited by %s", it->name, managers[0]);
 	opts.force = true;
 	return kube_apply(p->t->client, &it->res, it->body, &opts, ret_obj, reterr);
@@ -208,12 +219,11 @@ int sync_inventory_write(const struct sync_target *t, const json_t *entries, str
 		                 "the inventory of %zu objects takes %zu bytes, more than a "
 		                 "ConfigMap holds",
 		                 json_array_size(entries), text.len);
-	cm = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s}}, s:{s:s, s:s, s:s}}", "apiVersion",
-	               "v1", "kind", "ConfigMap", "metadata", "name", t->inventory_name,
-	               "namespace", t->inventory_namespace, "labels",
-	               "app.kubernetes.io/managed-by", "driftless", "driftless.dev/environment",
-	               t->env ? t->env : "", "data", "environment", t->env ? t->env : "",
-	               "revision", t->revision ? t->revision : "", INVENTORY_KEY, text.buf);
+	cm = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s}}, s:{s:s, s:s}}", "apiVersion", "v1",
+	               "kind", "ConfigMap", "metadata", "name", t->inventory_name, "namespace",
+	               t->inventory_namespace, "labels", "app.kubernetes.io/managed-by",
+	               "driftless", "driftless.dev/environment", t->env ? t->env : "", "data",
+	               "environment", t->env ? t->env : "", INVENTORY_KEY, text.buf);
 	if (!cm)
 		return error_set(reterr, -ENOMEM, "out of memory");
 	configmap_resource(&res);
@@ -278,6 +288,10 @@ static int inventory_save(const struct sync_plan *p, bool is_final, struct error
 		return 0;
 	if (inventory_entries(p, is_final, &entries) < 0)
 		return error_set(reterr, -ENOMEM, "out of memory");
+	/* a sync that creates and prunes nothing writes no inventory */
+	if (p->has_inventory && json_equal(entries, p->inventory) &&
+	    (!p->t->inventory_cache_file || access(p->t->inventory_cache_file, F_OK) == 0))
+		return 0;
 	return sync_inventory_write(p->t, entries, reterr);
 }
 
@@ -391,9 +405,13 @@ static int resolve_late(struct sync_plan *p, struct sync_item *it, struct error 
 		return r == -ENOENT ? -EINVAL : r;
 	it->has_res = true;
 	if (!it->res.is_namespaced && it->namespace) {
-		(void)json_object_del(json_object_get(it->body, "metadata"), "namespace");
+		/* its CRD says Cluster: as take_desired() does for a kind it knows */
+		(void)json_object_del(json_object_get(it->desired, "metadata"), "namespace");
 		free(it->namespace);
 		it->namespace = NULL;
+		sync_item_hash(it);
+		json_decref(it->body);
+		it->body = NULL;
 	}
 	return 0;
 }
@@ -425,11 +443,11 @@ static int apply_one(struct sync_plan *p, struct sync_item *it, json_t *objects,
 		free(it->uid);
 		it->uid = xstrdup(uid);
 	}
-	log_info("%s %s",
-	         it->action == SYNC_ACTION_CREATE ? "created" :
-	         it->action == SYNC_ACTION_UPDATE ? "updated" :
-	                                            "annotated",
-	         label);
+	log_debug("%s %s",
+	          it->action == SYNC_ACTION_CREATE ? "created" :
+	          it->action == SYNC_ACTION_UPDATE ? "updated" :
+	                                             "annotated",
+	          label);
 	report_object(objects, it, "applied", NULL);
 	return 0;
 }

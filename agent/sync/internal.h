@@ -34,7 +34,8 @@ struct sync_item {
 	char *name;
 
 	json_t *desired; /* as rendered, namespace filled in; NULL for PRUNE and KEEP */
-	json_t *body;    /* what an apply sends: desired, hash annotation, no HPA-owned replicas */
+	json_t *body;    /* what an apply sends: desired, hash annotation, no HPA-owned replicas;
+	                  * made when first needed (sync_item_body()) */
 	json_t *live;    /* NULL when absent */
 	json_t *after;   /* the dry run's answer, or desired when none was possible */
 	json_t *paths;   /* array of the paths that differ (UPDATE) */
@@ -58,6 +59,7 @@ struct sync_plan {
 	unsigned n_lists;
 	unsigned n_dry_runs;
 	bool has_inventory; /* the ConfigMap existed */
+	json_t *inventory;  /* its entries as read (or from its copy), an array */
 };
 
 /* "Deployment 'ns/name'" or "Namespace 'name'". */
@@ -69,6 +71,11 @@ char *sync_item_label(const struct sync_item *it);
  */
 int sync_item_apply(struct sync_plan *p, struct sync_item *it, bool dry_run, json_t **ret_obj,
                     struct error *reterr);
+
+/* Set it->hash from it->desired. */
+void sync_item_hash(struct sync_item *it);
+/* Make it->body (once; again only after it is dropped). -ENOMEM on failure. */
+int sync_item_body(struct sync_item *it);
 
 /* A normalised deep copy for comparing and printing: kube_object_normalize() and no hash. */
 json_t *sync_object_normal(const json_t *obj);

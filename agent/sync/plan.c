@@ -67,6 +67,7 @@ struct sync_plan *sync_plan_free(struct sync_plan *p)
 		item_release(&p->items[i]);
 	free(p->items);
 	json_decref(p->desired);
+	json_decref(p->inventory);
 	free(p);
 	return NULL;
 }
@@ -179,6 +180,7 @@ struct kind_group {
 	struct kube_resource res;
 	bool is_resolved;  /* discovery asked */
 	bool has_res;      /* and the kind is served */
+	bool is_released;  /* planned: its live objects are dropped */
 	char **namespaces; /* strv of the namespaces the desired objects use */
 	bool is_listed;
 	json_t *live; /* "namespace/name" -> live object */
@@ -315,9 +317,9 @@ static int list_kind(struct planner *pl, struct kind_group *k)
 	if (!k->live)
 		return error_set(pl->reterr, -ENOMEM, "out of memory");
 	p->n_lists++;
-	r = kube_list(p->t->client, &k->res,
-	              is_one_list && k->res.is_namespaced ? k->namespaces[0] : NULL, NULL, &items,
-	              &e);
+	r = kube_list_flags(p->t->client, &k->res,
+	                    is_one_list && k->res.is_namespaced ? k->namespaces[0] : NULL, NULL,
+	                    KUBE_LIST_SLIM, &items, &e);
 	if (r >= 0) {
 		k->is_listed = true;
 		return live_index_add(k->live, items) < 0 ?
@@ -334,7 +336,8 @@ static int list_kind(struct planner *pl, struct kind_group *k)
 		json_auto_t *some = NULL;
 
 		p->n_lists++;
-		r = kube_list(p->t->client, &k->res, *ns, NULL, &some, pl->reterr);
+		r = kube_list_flags(p->t->client, &k->res, *ns, NULL, KUBE_LIST_SLIM, &some,
+		                    pl->reterr);
 		if (r < 0)
 			return r;
 		if (live_index_add(k->live, some) < 0)
@@ -484,8 +487,8 @@ static int list_hpas(struct planner *pl, char **namespaces, json_t *all)
 	if (r < 0)
 		return r;
 	p->n_lists++;
-	r = kube_list(p->t->client, &res, strv_length(namespaces) == 1 ? namespaces[0] : NULL, NULL,
-	              &items, &e);
+	r = kube_list_flags(p->t->client, &res, strv_length(namespaces) == 1 ? namespaces[0] : NULL,
+	                    NULL, KUBE_LIST_SLIM, &items, &e);
 	if (r >= 0)
 		return json_array_extend(all, items) < 0 ? -ENOMEM : 0;
 	if (r != -EACCES || strv_length(namespaces) == 1) {
@@ -497,7 +500,8 @@ static int list_hpas(struct planner *pl, char **namespaces, json_t *all)
 		json_auto_t *some = NULL;
 
 		p->n_lists++;
-		r = kube_list(p->t->client, &res, *ns, NULL, &some, pl->reterr);
+		r = kube_list_flags(p->t->client, &res, *ns, NULL, KUBE_LIST_SLIM, &some,
+		                    pl->reterr);
 		if (r < 0)
 			return r;
 		if (json_array_extend(all, some) < 0)
@@ -618,12 +622,18 @@ static int compare_both_ways(const json_t *a, const json_t *b, char **ignore, js
 	return 0;
 }
 
-static int build_body(struct sync_item *it)
+void sync_item_hash(struct sync_item *it)
+{
+	object_hash(it->desired, it->hash);
+}
+
+int sync_item_body(struct sync_item *it)
 {
 	json_t *spec;
 
+	if (it->body)
+		return 0;
 	it->body = doc_copy(it->desired);
-	object_hash(it->desired, it->hash);
 	if (!it->body || set_annotation(it->body, SYNC_HASH_ANNOTATION, it->hash) < 0)
 		return -ENOMEM;
 	spec = json_object_get(it->body, "spec");
@@ -632,16 +642,21 @@ static int build_body(struct sync_item *it)
 	return 0;
 }
 
-/* Whether namespace is among the desired objects and not live yet. */
+/*
+ * Whether namespace is among the desired objects: then a dry run that did not find it
+ * means that this plan creates it.
+ */
 static bool plan_creates_namespace(struct planner *pl, const char *namespace)
 {
-	const struct kind_group *k = kind_group_find(pl, "", "v1", "Namespace");
-	_cleanup_free_ char *key = NULL;
+	const struct sync_plan *p = pl->p;
 
-	if (!k || !k->is_listed)
-		return false;
-	key = xasprintf("/%s", namespace);
-	return !json_object_get(k->live, key);
+	for (size_t i = 0; i < p->n_items; i++) {
+		const struct sync_item *it = &p->items[i];
+
+		if (it->rank == SYNC_RANK_NAMESPACE && it->desired && streq(it->name, namespace))
+			return true;
+	}
+	return false;
 }
 
 static int plan_create(struct planner *pl, struct sync_item *it)
@@ -693,7 +708,10 @@ static int plan_existing(struct planner *pl, struct sync_item *it)
 	if (r < 0)
 		return error_set(pl->reterr, r, "%s: %s", label, e.message);
 	if (json_array_size(diffs) == 0 && !is_changed_in_git) {
+		/* in sync: nothing of it is needed any more (its uid is kept) */
 		it->action = SYNC_ACTION_UNCHANGED;
+		json_decref(it->live);
+		it->live = NULL;
 		return 0;
 	}
 
@@ -726,8 +744,7 @@ static int plan_desired(struct planner *pl, struct sync_item *it)
 	if (k && k->live)
 		it->live = json_incref(json_object_get(k->live, key));
 	it->is_hpa_owned = is_hpa_target(pl, it);
-	if (build_body(it) < 0)
-		return error_set(pl->reterr, -ENOMEM, "out of memory");
+	sync_item_hash(it);
 	return it->live ? plan_existing(pl, it) : plan_create(pl, it);
 }
 
@@ -794,7 +811,7 @@ static int plan_left_git(struct planner *pl, const json_t *entry)
 			return error_set(pl->reterr, r, "%s", e.message);
 		k->has_res = true;
 	}
-	if (k->is_listed) {
+	if (k->is_listed && !k->is_released) {
 		_cleanup_free_ char *key = xasprintf("%s/%s", ns, name);
 
 		live = json_incref(json_object_get(k->live, key));
@@ -838,12 +855,77 @@ static int plan_left_git(struct planner *pl, const json_t *entry)
 
 /* --- the plan --- */
 
+static bool is_hpa_kind(const struct kind_group *k)
+{
+	return streq(k->group, "autoscaling") && streq(k->kind, "HorizontalPodAutoscaler");
+}
+
+static bool is_of_kind(const struct kind_group *k, const char *group, const char *version,
+                       const char *kind)
+{
+	return streq_ptr(group, k->group) && streq_ptr(version, k->version) &&
+	       streq_ptr(kind, k->kind);
+}
+
+/*
+ * Plan what kind group i holds, in git and in the inventory, from its LIST (made first).
+ * entry_done marks the inventory entries handled.
+ */
+static int plan_kind(struct planner *pl, size_t i, const json_t *inventory, bool *entry_done)
+{
+	struct sync_plan *p = pl->p;
+	const json_t *entry;
+	size_t j;
+	int r;
+
+	r = list_kind(pl, &pl->kinds[i]);
+	if (r < 0)
+		return r;
+	for (j = 0; j < p->n_items; j++) {
+		struct sync_item *it = &p->items[j];
+
+		if (it->action == SYNC_ACTION_LOCAL || it->desired == NULL ||
+		    !is_of_kind(&pl->kinds[i], it->group, it->version, it->kind))
+			continue;
+		r = plan_desired(pl, it);
+		if (r < 0)
+			return r;
+	}
+	json_array_foreach(inventory, j, entry) {
+		if (entry_done[j] ||
+		    !is_of_kind(&pl->kinds[i], json_string_value(json_array_get(entry, 0)),
+		                json_string_value(json_array_get(entry, 1)),
+		                json_string_value(json_array_get(entry, 2))))
+			continue;
+		entry_done[j] = true;
+		r = plan_left_git(pl, entry);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The live objects of a kind whose objects are planned: only the changed keep theirs. */
+static void kind_group_drop_live(struct kind_group *k)
+{
+	json_decref(k->live);
+	k->live = NULL;
+	k->is_released = true;
+}
+
+/*
+ * Kind by kind, so that the live objects of one kind at a time are held, not the whole
+ * cluster's: HorizontalPodAutoscalers first (who scales which workload is needed to compare
+ * workloads), then the others; then the kinds a CRD of this plan brings (all to create), and
+ * what the inventory lists of kinds git no longer has.
+ */
 static int plan_build(struct planner *pl)
 {
 	struct sync_plan *p = pl->p;
-	json_auto_t *inventory = NULL;
+	json_t *inventory = NULL;
+	_cleanup_free_ bool *entry_done = NULL;
 	json_t *obj, *entry;
-	size_t i, n_desired;
+	size_t i, n_desired, n_kinds;
 	int r;
 
 	json_array_foreach(p->desired, i, obj) {
@@ -855,34 +937,54 @@ static int plan_build(struct planner *pl)
 			return r;
 	}
 	n_desired = p->n_items;
-	for (i = 0; i < pl->n_kinds; i++) {
-		if (!pl->kinds[i].has_res)
+	if (p->t->inventory_namespace) {
+		r = sync_inventory_read(p->t, &p->inventory, &p->has_inventory, pl->reterr);
+		if (r < 0)
+			return r;
+		inventory = p->inventory;
+	}
+	entry_done = xcalloc(json_array_size(inventory) + 1, sizeof(bool));
+
+	n_kinds = pl->n_kinds;
+	for (i = 0; i < n_kinds; i++) {
+		if (!pl->kinds[i].has_res || !is_hpa_kind(&pl->kinds[i]))
 			continue;
-		r = list_kind(pl, &pl->kinds[i]);
+		r = plan_kind(pl, i, inventory, entry_done);
 		if (r < 0)
 			return r;
 	}
 	r = find_hpa_targets(pl);
 	if (r < 0)
 		return r;
-	if (p->t->inventory_namespace) {
-		r = sync_inventory_read(p->t, &inventory, &p->has_inventory, pl->reterr);
-		if (r < 0)
-			return r;
-	}
-	for (i = 0; i < n_desired; i++) {
-		if (p->items[i].action == SYNC_ACTION_LOCAL)
+	for (i = 0; i < n_kinds; i++) {
+		if (!pl->kinds[i].has_res)
 			continue;
-		r = plan_desired(pl, &p->items[i]);
+		if (!is_hpa_kind(&pl->kinds[i])) {
+			r = plan_kind(pl, i, inventory, entry_done);
+			if (r < 0)
+				return r;
+		}
+		kind_group_drop_live(&pl->kinds[i]);
+	}
+
+	for (i = 0; i < n_desired; i++) {
+		struct sync_item *it = &p->items[i];
+
+		if (it->action == SYNC_ACTION_LOCAL || it->has_res)
+			continue;
+		r = plan_desired(pl, it);
 		if (r < 0)
 			return r;
 	}
 	json_array_foreach(inventory, i, entry) {
-		inherit_inventory(p, entry);
+		if (entry_done[i])
+			continue;
 		r = plan_left_git(pl, entry);
 		if (r < 0)
 			return r;
 	}
+	json_array_foreach(inventory, i, entry)
+		inherit_inventory(p, entry);
 	for (i = 0; i < p->n_items; i++)
 		p->counts[p->items[i].action]++;
 	return 0;

@@ -129,7 +129,7 @@ struct sync_target {
 	 * when the ConfigMap is gone, so that deleting it does not orphan what it listed.
 	 */
 	const char *inventory_cache_file;
-	/* the git revision rendered, recorded in the inventory; may be NULL */
+	/* the git revision rendered, for reports; may be NULL */
 	const char *revision;
 	bool prune;
 	bool force_conflicts; /* take over fields other appliers own; see sync_plan_apply() */
@@ -191,7 +191,8 @@ json_t *sync_plan_to_json(const struct sync_plan *p);
  * other cluster-scoped objects; ServiceAccounts, ConfigMaps, Secrets and claims; Services;
  * workloads; the rest), waiting until the applied workloads are healthy
  * (kube_health_evaluate()), then the prune, in the reverse order. The inventory is written
- * before the first apply (with what is about to be created) and after the last delete.
+ * before the first apply (with what is about to be created) and after the last delete,
+ * each time only when its entries change: a sync that updates objects writes just them.
  *
  * A conflict with another manager's Update (kubectl edit, kubectl set image) is drift and
  * is overwritten; a conflict with another manager's Apply is reported, and forced only

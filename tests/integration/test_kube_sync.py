@@ -141,10 +141,18 @@ def test_hpa_scaled_replicas_are_not_drift(driftless_bin, env, names, tmp_path):
     assert "+++ git/apps/v1/Deployment/%s/frontend" % ns in out
     assert "Deployment/%s/backend" % ns not in out
 
-    # a change to the backend's template is applied without touching its replicas
+    # a change to the backend's template is applied without touching its replicas (and the
+    # frontend's replicas are healed); nothing else is written, not even the inventory,
+    # whose entries did not change
+    inventory_version = kget(env, "-n", ns, "configmap",
+                             "driftless-inventory")["metadata"]["resourceVersion"]
     write_overlay(root, ns, group, backend_image="nginx:1.28")
     code, out, err = sync(driftless_bin, env, root, ns)
     assert code == 0, out + err
+    assert out == "updated Deployment '%s/backend'\nupdated Deployment '%s/frontend'\n" % (
+        ns, ns), out
+    assert kget(env, "-n", ns, "configmap", "driftless-inventory")["metadata"][
+        "resourceVersion"] == inventory_version
     backend = kget(env, "-n", ns, "deployment", "backend")
     assert backend["spec"]["replicas"] == 4
     assert backend["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.28"
