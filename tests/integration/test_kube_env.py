@@ -11,7 +11,7 @@ from kubeutil import env, names  # noqa: F401 (fixtures)
 from kubeutil import kget, kubectl, run, write, write_overlay
 
 def write_config(tmp_path, testenv, repo, ns, kubeconfig=None, context="driftless-testenv",
-                 health_timeout="60s"):
+                 health_timeout="60s", extra=""):
     path = tmp_path / "driftless.yaml"
     path.write_text("""source:
   url: %(url)s
@@ -30,10 +30,10 @@ environments:
     inventory:
       namespace: %(ns)s
     health_timeout: %(timeout)s
-""" % {"url": repo.https_url, "user": testenv["GIT_HTTPS_USER"],
+%(extra)s""" % {"url": repo.https_url, "user": testenv["GIT_HTTPS_USER"],
        "token": testenv["GIT_HTTPS_TOKEN_FILE"], "ca": testenv["GIT_CA_FILE"],
        "state": tmp_path / "state", "kubeconfig": kubeconfig or testenv["KUBECONFIG"],
-       "context": context, "ns": ns, "timeout": health_timeout})
+       "context": context, "ns": ns, "timeout": health_timeout, "extra": extra})
     return str(path)
 
 def state(tmp_path):
@@ -275,3 +275,34 @@ def test_the_inventory_copy_outlives_its_configmap(driftless_bin, env, testenv, 
     assert "is gone; using its copy" in err
     assert "pruned ConfigMap '%s/extra'" % ns in out
     assert kget(env, "-n", ns, "configmap", "driftless-dev") is not None
+
+
+def test_ignore_rules(driftless_bin, env, testenv, names, tmp_path):
+    ns, group = names
+    repo = Repo(testenv, tmp_path, "kube-env")
+    config = write_config(tmp_path, testenv, repo, ns, extra=(
+        "    ignore:\n"
+        "    - { kind: ConfigMap, name: settings, paths: [/data/value] }\n"
+        "    - { group: apps, kind: Deployment, namespace: %s, paths: [/metadata/labels/tier] }\n"
+        % ns))
+    commit_overlay(repo, "good", ns, group)
+    code, out, err = run(driftless_bin, env, "sync", "-c", config, "dev")
+    assert code == 0, out + err
+
+    kubectl(env, "-n", ns, "patch", "configmap", "settings", "--type=merge", "-p",
+            '{"data":{"value":"by-hand"}}')
+    kubectl(env, "-n", ns, "label", "--overwrite", "deployment/frontend", "tier=edge")
+    code, out, err = run(driftless_bin, env, "diff", "-c", config, "--no-fetch", "dev")
+    assert code == 0, out + err
+    # what the rules do not cover is still drift
+    kubectl(env, "-n", ns, "label", "--overwrite", "deployment/frontend", "app=other")
+    code, out, err = run(driftless_bin, env, "diff", "-c", config, "--no-fetch", "dev")
+    assert code == 1, out + err
+    assert "-    app: other\n" in out and "+    app: frontend\n" in out, out
+    # the paths that differ leave the ignored one out; the diff shows what a sync would
+    # apply, git's tier included (an ignored path is not drift, but goes with an apply)
+    code, out, err = run(driftless_bin, env, "diff", "-c", config, "--no-fetch", "-o", "json",
+                         "dev")
+    doc = json.loads(out)
+    assert [(o["name"], o["paths"]) for o in doc["objects"]] == [
+        ("frontend", ["/metadata/labels/app"])], doc
