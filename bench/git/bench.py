@@ -53,7 +53,8 @@ import time
 import uuid
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TESTENV = os.path.join(REPO, "scripts", "testenv")
+sys.path.insert(0, os.path.join(REPO, "bench"))
+import benchenv  # noqa: E402 (bench/benchenv.py, found through the line above)
 CACHE = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
                      "driftless", "bench-git")
 GEN_VERSION = 1  # bump when the generated history changes
@@ -669,36 +670,10 @@ def check_driftless(t, doc, tip, new_commit, what, failures):
 # the test environment
 
 
-def testenv(*args, **kw):
-    return subprocess.run([sys.executable, TESTENV, *args], stdin=subprocess.DEVNULL, **kw)
-
-
-def testenv_vars(d):
-    p = testenv("env", "--dir", d, stdout=subprocess.PIPE, text=True, check=True)
-    env = {}
-    for line in p.stdout.splitlines():
-        if line.strip():
-            (item,) = shlex.split(line)
-            key, _, value = item.partition("=")
-            env[key] = value
-    return env
-
-
 def testenv_start():
     """(variables, directory to take down at the end or None)."""
-    existing = os.environ.get("DRIFTLESS_TESTENV_DIR")
-    if existing:
-        st = testenv("status", "--dir", existing, stdout=subprocess.PIPE,
-                     stderr=subprocess.STDOUT, text=True)
-        if st.returncode == 0:
-            return testenv_vars(existing), None
-        log("DRIFTLESS_TESTENV_DIR=%s is not usable, starting a new one:\n%s"
-            % (existing, st.stdout))
-    d = tempfile.mkdtemp(prefix="driftless-testenv-")
-    log("starting a test environment in %s" % d)
-    if testenv("up", "--dir", d, "--owner-pid", str(os.getpid()), timeout=900).returncode:
-        sys.exit("bench-git: scripts/testenv up failed; see its output above")
-    return testenv_vars(d), d
+    return benchenv.testenv_start("bench-git", log)
+
 
 
 # ---------------------------------------------------------------------------------------
@@ -819,7 +794,7 @@ def main():
                 served.remove()
             shutil.rmtree(work, ignore_errors=True)
         if own_testenv:
-            testenv("down", "--dir", own_testenv, timeout=120)
+            benchenv.testenv("down", "--dir", own_testenv, timeout=120)
 
     print_table(results)
     print()
