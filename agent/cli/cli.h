@@ -87,7 +87,6 @@ struct cli_target_args {
 	uint64_t timeout_usec;
 };
 
-struct error;
 struct sync_context;
 
 /*
@@ -103,11 +102,12 @@ struct sync_config;
  * library loaded. Errors are logged.
  */
 int cli_target_load_config(const struct cli_target_args *a, struct sync_config **ret);
-/* Render the kustomization in dir, a directory on disk. */
-int cli_target_render_path(const char *dir, json_t **ret_objects, struct error *reterr);
-/* The cluster context of --path mode. */
-int cli_target_context(const struct cli_target_args *a, struct sync_context **ret,
-                       struct error *reterr);
+/*
+ * --path mode: the kustomization in a->path rendered, and the cluster context of
+ * --kubeconfig, --context and the other flags. Errors are logged.
+ */
+int cli_target_open_path(const struct cli_target_args *a, json_t **ret_objects,
+                         struct sync_context **ret_ctx);
 /* Whether stdout gets colours: a terminal, NO_COLOR unset, TERM not dumb. */
 bool cli_use_color(void);
 /* doc as indented JSON on stdout. */

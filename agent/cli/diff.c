@@ -47,18 +47,10 @@ static int diff_objects(struct sync_context *ctx, json_t *objects, const char *h
 static int diff_path(const struct cli_target_args *a, json_t *json_out)
 {
 	_cleanup_(sync_context_freep) struct sync_context *ctx = NULL;
-	struct error e = ERROR_INIT;
 	json_t *objects = NULL;
-	int r;
 
-	r = cli_target_render_path(a->path, &objects, &e);
-	if (r >= 0)
-		r = cli_target_context(a, &ctx, &e);
-	if (r < 0) {
-		json_decref(objects);
-		log_error_errno(r, "%s", error_message(&e));
+	if (cli_target_open_path(a, &objects, &ctx) < 0)
 		return CLI_EXIT_FAILURE;
-	}
 	return diff_objects(ctx, objects, NULL, a->output, json_out);
 }
 

@@ -48,13 +48,10 @@ static int sync_path(const struct cli_target_args *a)
 	json_t *objects = NULL;
 	int r;
 
-	r = cli_target_render_path(a->path, &objects, &e);
-	if (r >= 0)
-		r = cli_target_context(a, &ctx, &e);
-	if (r >= 0)
-		r = sync_plan_new(sync_context_target(ctx), TAKE_PTR(objects), &plan, &e);
+	if (cli_target_open_path(a, &objects, &ctx) < 0)
+		return CLI_EXIT_FAILURE;
+	r = sync_plan_new(sync_context_target(ctx), objects, &plan, &e);
 	if (r < 0) {
-		json_decref(objects);
 		log_error_errno(r, "%s", error_message(&e));
 		return CLI_EXIT_FAILURE;
 	}

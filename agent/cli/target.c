@@ -183,7 +183,7 @@ bool cli_use_color(void)
 	return isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && term && !streq(term, "dumb");
 }
 
-int cli_target_render_path(const char *dir, json_t **ret_objects, struct error *reterr)
+static int render_path(const char *dir, json_t **ret_objects, struct error *reterr)
 {
 	_cleanup_free_ char *real = NULL;
 	struct tree *tree = NULL;
@@ -200,8 +200,8 @@ int cli_target_render_path(const char *dir, json_t **ret_objects, struct error *
 	return r;
 }
 
-int cli_target_context(const struct cli_target_args *a, struct sync_context **ret,
-                       struct error *reterr)
+static int path_context(const struct cli_target_args *a, struct sync_context **ret,
+                        struct error *reterr)
 {
 	_cleanup_free_ char *inventory_namespace = NULL;
 	const char *slash = a->inventory ? strchr(a->inventory, '/') : NULL;
@@ -220,6 +220,24 @@ int cli_target_context(const struct cli_target_args *a, struct sync_context **re
 		o.inventory_name = slash + 1;
 	}
 	return sync_context_new(&o, ret, reterr);
+}
+
+int cli_target_open_path(const struct cli_target_args *a, json_t **ret_objects,
+                         struct sync_context **ret_ctx)
+{
+	struct error e = ERROR_INIT;
+	json_t *objects = NULL;
+	int r;
+
+	r = render_path(a->path, &objects, &e);
+	if (r >= 0)
+		r = path_context(a, ret_ctx, &e);
+	if (r < 0) {
+		json_decref(objects);
+		return log_error_errno(r, "%s", error_message(&e));
+	}
+	*ret_objects = objects;
+	return 0;
 }
 
 int cli_print_json(const json_t *doc)
