@@ -310,3 +310,15 @@ def test_usage_errors(driftless_bin, env, tmp_path):
     code, out, err = run(driftless_bin, env, "diff", "--path", str(tmp_path / "missing"),
                          "--context", "driftless-testenv")
     assert code == 2 and "missing" in err
+
+
+def test_sync_dry_run_changes_nothing(driftless_bin, env, names, tmp_path):
+    ns, group = names
+    root = str(tmp_path / "env")
+    first_sync(driftless_bin, env, root, ns, group)
+    write_overlay(root, ns, group, config_value="two")
+    code, out, err = sync(driftless_bin, env, root, ns, "--dry-run")
+    assert code == 0, out + err
+    assert "-  value: one\n+  value: two" in out, out
+    assert summary(out).startswith("Drift: 1 to update"), out
+    assert kget(env, "-n", ns, "configmap", "settings")["data"]["value"] == "one"
