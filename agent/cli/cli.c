@@ -127,6 +127,23 @@ const struct cli_command cli_commands[] = {
 	        .run = cli_sync,
 	},
 	{
+	        .name = "status",
+	        .synopsis = "[-c CONFIG] [--output text|json] [ENV]",
+	        .summary = "Show what is applied where, from the state directory",
+	        .help = "Print the last fetch of the source (STATE_DIR/source.json) and, for\n"
+	                "each environment (or ENV), the revision applied in full, the last good\n"
+	                "revision, and the time, result and drift count of the last sync\n"
+	                "(STATE_DIR/envs/ENV/state.json). With ENV, also the failed revision\n"
+	                "and why, and the message of the last sync. Reads files only: it works\n"
+	                "while the daemon runs and without reaching the cluster.\n"
+	                "\n"
+	                "Options:\n"
+	                "  -c, --config FILE      the config file (default: $DRIFTLESS_CONFIG,\n"
+	                "                         then /etc/driftless/driftless.yaml)\n"
+	                "  -o, --output FORMAT    text (default) or json\n",
+	        .run = cli_status,
+	},
+	{
 	        .name = "version",
 	        .synopsis = "[--output text|json]",
 	        .summary = "Print the version of driftless and of every library it uses",

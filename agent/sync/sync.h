@@ -280,3 +280,13 @@ struct sync_run_options {
 int sync_environment_run(const struct sync_config *c, const struct sync_environment *env,
                          const struct sync_run_options *o, json_t **ret_report,
                          struct error *reterr);
+
+/*
+ * What the state directory knows, for `driftless status`: {"state_dir", "source": the
+ * last fetch (state_dir/source.json, see sync_fetch()) or null, "environments": [{"name",
+ * "path", "state": state.json (see sync_environment_run()) or null when never synced}]},
+ * for every environment or the one called env (NULL: all). Errors: -EBADMSG a state file
+ * that is not what driftless writes, and those of reading a file.
+ */
+int sync_status(const struct sync_config *c, const char *env, json_t **ret,
+                struct error *reterr);

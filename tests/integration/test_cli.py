@@ -105,3 +105,25 @@ def test_libraries_load_on_first_use(driftless_bin, tmp_path):
                        text=True, timeout=30, env=env)
     assert p.returncode == 0, p.stderr
     assert "name: x" in p.stdout
+
+
+def test_status_before_any_sync(driftless_bin, tmp_path):
+    config = tmp_path / "driftless.yaml"
+    config.write_text("source: { url: https://git.example.com/c.git }\n"
+                      "state_dir: %s\n"
+                      "environments:\n  staging: { path: overlays/staging }\n"
+                      "  prod: { path: overlays/prod }\n" % (tmp_path / "state"))
+    p = run(driftless_bin, "status", "-c", str(config))
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines()[0] == "source: never fetched"
+    lines = [l.split() for l in p.stdout.splitlines()[2:]]
+    assert lines == [["ENVIRONMENT", "APPLIED", "LAST", "GOOD", "LAST", "SYNC", "RESULT",
+                      "DRIFT"],
+                     ["staging", "-", "-", "never", "-", "-"],
+                     ["prod", "-", "-", "never", "-", "-"]]
+    p = run(driftless_bin, "status", "-c", str(config), "-o", "json", "prod")
+    doc = json.loads(p.stdout)
+    assert doc["source"] is None
+    assert doc["environments"] == [{"name": "prod", "path": "overlays/prod", "state": None}]
+    p = run(driftless_bin, "status", "-c", str(config), "qa")
+    assert p.returncode == 2 and "no environment is called 'qa'" in p.stderr

@@ -3,6 +3,7 @@ its state file, rollback of a bad revision, and a cluster that goes away mid-syn
 
 import json
 import os
+import re
 import socket
 import threading
 
@@ -84,6 +85,19 @@ def test_bad_revision_rolls_back_and_is_not_retried(driftless_bin, env, testenv,
     assert st["last_sync"]["rolled_back_to"] == good
     assert image_of(env, ns, "backend") == "nginx:1.27"
     assert kget(env, "-n", ns, "configmap", "settings")["data"]["value"] == "one"
+
+    # status reads it back from the state directory
+    code, out, err = run(driftless_bin, env, "status", "-c", config, "dev")
+    assert code == 0, out + err
+    assert re.search(r"^dev +%s +%s +\S+ +rolled-back +2$" % (good[:12], good[:12]), out,
+                     re.M), out
+    assert "failed revision %s: " % bad[:12] in out and "progress deadline" in out
+    assert "rolled back to %s" % good[:12] in out
+    assert "source: branch main of %s" % repo.https_url in out
+    code, out, err = run(driftless_bin, env, "status", "-c", config, "-o", "json")
+    doc = json.loads(out)
+    assert doc["environments"][0]["state"]["failed_revision"] == bad
+    assert doc["source"]["revision"] == bad
 
     # not tried again until git moves; the good revision is kept (and healed)
     kubectl(env, "-n", ns, "set", "image", "deployment/frontend", "main=nginx:edited")

@@ -1,0 +1,182 @@
+/* driftless status: what is applied where, from the state directory. */
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "sync/sync.h"
+
+static const char *str(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
+/* The first 12 hex digits of a revision, or "-". */
+static const char *short_rev(const char *rev, char buf[13])
+{
+	if (!rev || !rev[0])
+		return "-";
+	snprintf(buf, 13, "%s", rev);
+	return buf;
+}
+
+static void print_source(const json_t *source)
+{
+	const json_t *sig = json_object_get(source, "signature");
+	char rev[13];
+
+	if (!json_is_object(source)) {
+		printf("source: never fetched\n");
+		return;
+	}
+	printf("source: %s %s of %s\n", str(source, "kind") ? str(source, "kind") : "ref",
+	       str(source, "ref") ? str(source, "ref") : "?",
+	       str(source, "url") ? str(source, "url") : "?");
+	printf("  revision %s, checked %s", short_rev(str(source, "revision"), rev),
+	       str(source, "checked_at") ? str(source, "checked_at") : "?");
+	if (json_is_object(sig))
+		printf(", signature %s", str(sig, "status") ? str(sig, "status") : "?");
+	printf("\n");
+	if (str(source, "error"))
+		printf("  last fetch failed: %s\n", str(source, "error"));
+}
+
+static void print_table(const json_t *envs)
+{
+	const json_t *env;
+	size_t i;
+
+	printf("\n%-16s %-13s %-13s %-21s %-12s %s\n", "ENVIRONMENT", "APPLIED", "LAST GOOD",
+	       "LAST SYNC", "RESULT", "DRIFT");
+	json_array_foreach(envs, i, env) {
+		const json_t *state = json_object_get(env, "state");
+		const json_t *last = json_object_get(state, "last_sync");
+		const json_t *drift = json_object_get(last, "drift");
+		char a[13], g[13];
+
+		if (!json_is_object(state)) {
+			printf("%-16s %-13s %-13s %-21s %-12s %s\n", str(env, "name"), "-", "-",
+			       "never", "-", "-");
+			continue;
+		}
+		printf("%-16s %-13s %-13s %-21s %-12s ", str(env, "name"),
+		       short_rev(str(state, "revision"), a),
+		       short_rev(str(state, "last_good_revision"), g),
+		       str(last, "finished_at") ? str(last, "finished_at") : "-",
+		       str(last, "result") ? str(last, "result") : "-");
+		if (json_is_integer(drift))
+			printf("%lld\n", (long long)json_integer_value(drift));
+		else
+			printf("-\n");
+	}
+}
+
+/* With ENV: what the table leaves out. */
+static void print_details(const json_t *env)
+{
+	const json_t *state = json_object_get(env, "state");
+	const json_t *last = json_object_get(state, "last_sync");
+	char rev[13];
+
+	printf("\nenvironment %s (%s)\n", str(env, "name"), str(env, "path"));
+	if (!json_is_object(state)) {
+		printf("  never synced\n");
+		return;
+	}
+	if (str(state, "failed_revision"))
+		printf("  failed revision %s: %s\n", short_rev(str(state, "failed_revision"), rev),
+		       str(state, "failed_reason") ? str(state, "failed_reason") : "");
+	if (json_is_object(last)) {
+		printf("  last sync of %s: %s, started %s, took %.1f s",
+		       short_rev(str(last, "revision"), rev),
+		       str(last, "result") ? str(last, "result") : "?",
+		       str(last, "started_at") ? str(last, "started_at") : "?",
+		       json_number_value(json_object_get(last, "duration_seconds")));
+		printf(", applied %lld (created %lld, updated %lld), pruned %lld\n",
+		       (long long)json_integer_value(json_object_get(last, "applied")),
+		       (long long)json_integer_value(json_object_get(last, "created")),
+		       (long long)json_integer_value(json_object_get(last, "updated")),
+		       (long long)json_integer_value(json_object_get(last, "pruned")));
+		if (str(last, "rolled_back_to"))
+			printf("  rolled back to %s\n",
+			       short_rev(str(last, "rolled_back_to"), rev));
+		if (str(last, "message"))
+			printf("  %s\n", str(last, "message"));
+	}
+}
+
+int cli_status(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const struct cli_command *self = cli_command_find("status");
+	const char *config_path = getenv("DRIFTLESS_CONFIG"), *env = NULL;
+	enum cli_output output = CLI_OUTPUT_TEXT;
+	_cleanup_(sync_config_freep) struct sync_config *config = NULL;
+	json_auto_t *doc = NULL;
+	struct error e = ERROR_INIT;
+	int r;
+
+	optind = 0;
+	opterr = 0;
+	for (;;) {
+		int c = getopt_long(argc, argv, "+:c:o:h", options, NULL);
+
+		if (c < 0)
+			break;
+		switch (c) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'o':
+			r = cli_output_from_string(optarg);
+			if (r < 0)
+				return cli_usage_error(self, "unknown output format '%s'", optarg);
+			output = r;
+			break;
+		case 'h':
+			cli_command_usage(self, stdout);
+			return cli_flush_stdout();
+		default:
+			return cli_option_error(self, c, argv);
+		}
+	}
+	if (optind + 1 < argc)
+		return cli_usage_error(self, "unexpected argument '%s'", argv[optind + 1]);
+	env = optind < argc ? argv[optind] : NULL;
+	if (!config_path || !*config_path)
+		config_path = SYNC_CONFIG_DEFAULT_PATH;
+
+	r = sync_config_load(config_path, &config, &e);
+	if (r >= 0 && env && !sync_config_environment(config, env))
+		r = error_set(&e, -ENOENT, "%s: no environment is called '%s'", config->file, env);
+	if (r >= 0)
+		r = sync_status(config, env, &doc, &e);
+	if (r < 0) {
+		log_error_errno(r, "%s", error_message(&e));
+		return CLI_EXIT_FAILURE;
+	}
+	if (output == CLI_OUTPUT_JSON) {
+		(void)cli_print_json(doc);
+	} else {
+		const json_t *envs = json_object_get(doc, "environments");
+
+		print_source(json_object_get(doc, "source"));
+		print_table(envs);
+		if (env)
+			print_details(json_array_get(envs, 0));
+	}
+	return cli_flush_stdout();
+}
