@@ -422,3 +422,13 @@ int crypto_verify(const struct crypto_public_key *key, enum crypto_digest digest
 		return openssl_error(reterr, -EBADMSG, "Signature does not verify");
 	return 0;
 }
+
+bool crypto_equal_consttime(const void *a, const void *b, size_t n)
+{
+	const volatile unsigned char *x = a, *y = b;
+	unsigned char diff = 0;
+
+	for (size_t i = 0; i < n; i++)
+		diff |= x[i] ^ y[i];
+	return diff == 0;
+}

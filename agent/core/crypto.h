@@ -14,6 +14,7 @@
  */
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,6 +68,12 @@ int crypto_hmac_sha1(const void *key, size_t key_len, const void *data, size_t l
                      uint8_t ret[CRYPTO_SHA1_DIGEST_SIZE], struct error *reterr);
 int crypto_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
                        uint8_t ret[CRYPTO_SHA256_DIGEST_SIZE], struct error *reterr);
+
+/*
+ * Whether a and b (n bytes each) are equal, in a time that depends on n only: for
+ * comparing a secret or a MAC with what a request brought.
+ */
+bool crypto_equal_consttime(const void *a, const void *b, size_t n);
 
 /* Signatures. */
 
