@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -84,3 +85,67 @@ int server_webhook_verify(enum server_webhook_provider p, server_webhook_header_
  */
 bool server_webhook_event_matches(const struct server_webhook_event *ev, const char *url,
                                   const char *ref);
+
+/*
+ * The HTTP server of the daemon: POST /hooks/PROVIDER (above), GET /metrics, /healthz
+ * and /readyz, on libmicrohttpd's own thread. A webhook never waits for a sync: a push of
+ * the configured repository and ref that was not delivered before calls ops->on_push and
+ * is answered 202 at once. Answers: 202 accepted or ignored (not a push, another
+ * repository or ref, a repeated delivery id, of the last 256), 400 malformed, 401 bad or
+ * no signature, 404 unknown path, 405 wrong method (with Allow), 413 body above
+ * max_body_bytes.
+ */
+
+#define SERVER_LISTEN_DEFAULT         "127.0.0.1:8080"
+#define SERVER_MAX_BODY_BYTES_DEFAULT (1U << 20)
+
+enum server_webhook_result {
+	SERVER_WEBHOOK_ACCEPTED,
+	SERVER_WEBHOOK_IGNORED,
+	SERVER_WEBHOOK_REPEATED,
+	SERVER_WEBHOOK_BAD_REQUEST,
+	SERVER_WEBHOOK_UNAUTHORIZED,
+	SERVER_WEBHOOK_TOO_BIG,
+	_SERVER_WEBHOOK_RESULT_MAX,
+	_SERVER_WEBHOOK_RESULT_INVALID = -EINVAL,
+};
+
+struct strbuf;
+
+/* Called on the server's thread: they must be thread-safe and quick. */
+struct server_ops {
+	/* a delivery that should start a sync */
+	void (*on_push)(enum server_webhook_provider p, const struct server_webhook_event *ev,
+	                void *userdata);
+	/* every webhook request's outcome, for metrics */
+	void (*on_webhook_result)(enum server_webhook_provider p, enum server_webhook_result result,
+	                          void *userdata);
+	/* append the Prometheus text exposition of /metrics */
+	void (*metrics)(struct strbuf *out, void *userdata);
+	/* /readyz: 200 when true, 503 when false (NULL: always ready) */
+	bool (*is_ready)(void *userdata);
+};
+
+struct server_options {
+	const char *listen; /* "127.0.0.1:8080", "[::1]:8080", ":8080" (all IPv4 addresses) */
+	int fd;             /* a listening socket to use instead (socket activation), or -1 */
+	const void *secret; /* the webhook secret (copied, wiped when the server is freed) */
+	size_t secret_len;
+	size_t max_body_bytes; /* 0: SERVER_MAX_BODY_BYTES_DEFAULT */
+	const char *repo_url;  /* the repository whose pushes count */
+	const char *ref;       /* and its ref, "refs/heads/main" */
+	const struct server_ops *ops;
+	void *userdata;
+};
+
+struct server;
+
+/*
+ * Start serving (libmicrohttpd loaded first). Errors: -EINVAL a bad listen address,
+ * -EADDRINUSE and the other errors of bind(), -EIO libmicrohttpd would not start. Stop and
+ * free with server_free(); a socket given as fd is not closed.
+ */
+int server_new(const struct server_options *o, struct server **ret, struct error *reterr);
+struct server *server_free(struct server *s);
+/* The port the server listens on (for a listen address with port 0). */
+uint16_t server_port(const struct server *s);
