@@ -149,3 +149,46 @@ int server_new(const struct server_options *o, struct server **ret, struct error
 struct server *server_free(struct server *s);
 /* The port the server listens on (for a listen address with port 0). */
 uint16_t server_port(const struct server *s);
+
+/*
+ * Metrics, rendered in the Prometheus text exposition format 0.0.4 for GET /metrics. A
+ * registry of families (name, help, type, label names; buckets for a histogram), each
+ * with one series per distinct tuple of label values, created on first use. Thread-safe:
+ * the sync workers update, the server's thread renders. Families render in the order
+ * declared, series in the order first seen; help and label values are escaped.
+ */
+enum server_metric_type {
+	SERVER_METRIC_COUNTER,
+	SERVER_METRIC_GAUGE,
+	SERVER_METRIC_HISTOGRAM,
+	_SERVER_METRIC_TYPE_MAX,
+	_SERVER_METRIC_TYPE_INVALID = -EINVAL,
+};
+
+struct server_metrics;
+
+struct server_metrics *server_metrics_new(void);
+struct server_metrics *server_metrics_free(struct server_metrics *m);
+
+/*
+ * Declare a family once, before any update of it. labels is NULL-terminated (NULL: no
+ * labels); buckets (upper bounds, increasing, without +Inf) only for a histogram.
+ */
+void server_metrics_declare(struct server_metrics *m, const char *name, const char *help,
+                            enum server_metric_type type, const char *const *labels,
+                            const double *buckets, size_t n_buckets);
+
+/*
+ * Update the series of a declared family with these label values, as many as the family
+ * has labels (NULL when it has none). Using an undeclared name or the wrong operation for
+ * the type is a programming error (assert).
+ */
+void server_metrics_add(struct server_metrics *m, const char *name, const char *const *values,
+                        double v); /* counter or gauge */
+void server_metrics_set(struct server_metrics *m, const char *name, const char *const *values,
+                        double v); /* gauge */
+void server_metrics_observe(struct server_metrics *m, const char *name, const char *const *values,
+                            double v); /* histogram */
+
+/* Append every family to out, in the text format. */
+void server_metrics_render(struct server_metrics *m, struct strbuf *out);
