@@ -3,9 +3,11 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
+#include "sync/sync.h"
 
 #ifndef DRIFTLESS_VERSION
 #	define DRIFTLESS_VERSION "unknown"
@@ -251,4 +253,45 @@ int cli_output_from_string(const char *s)
 	if (streq(s, "json"))
 		return CLI_OUTPUT_JSON;
 	return -EINVAL;
+}
+
+int cli_parse_config_output(const struct cli_command *self, int argc, char **argv,
+                            const char **ret_config_path, enum cli_output *ret_output)
+{
+	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *config_path = getenv("DRIFTLESS_CONFIG");
+	int r;
+
+	*ret_output = CLI_OUTPUT_TEXT;
+	optind = 0;
+	opterr = 0;
+	for (;;) {
+		int c = getopt_long(argc, argv, "+:c:o:h", options, NULL);
+
+		if (c < 0)
+			break;
+		switch (c) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'o':
+			r = cli_output_from_string(optarg);
+			if (r < 0)
+				return cli_usage_error(self, "unknown output format '%s'", optarg);
+			*ret_output = r;
+			break;
+		case 'h':
+			cli_command_usage(self, stdout);
+			return cli_flush_stdout();
+		default:
+			return cli_option_error(self, c, argv);
+		}
+	}
+	*ret_config_path = config_path && *config_path ? config_path : SYNC_CONFIG_DEFAULT_PATH;
+	return -1;
 }

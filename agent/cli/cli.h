@@ -69,6 +69,14 @@ enum cli_output {
 /* "text" or "json" */
 int cli_output_from_string(const char *s);
 
+/*
+ * The options of fetch and status: -c/--config FILE (default $DRIFTLESS_CONFIG, then
+ * SYNC_CONFIG_DEFAULT_PATH), -o/--output FORMAT and --help. Returns -1 to go on, with
+ * optind at the first argument, else the exit code (--help, usage errors).
+ */
+int cli_parse_config_output(const struct cli_command *self, int argc, char **argv,
+                            const char **ret_config_path, enum cli_output *ret_output);
+
 /* diff and sync (target.c): their shared options. */
 struct cli_target_args {
 	const char *config_path; /* config mode: -c, $DRIFTLESS_CONFIG or the default */

@@ -1,7 +1,6 @@
 /* driftless fetch: bring the clone up to date with the configured source, and say so. */
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,14 +58,8 @@ static void print_text(const struct sync_config *config, const struct source_fet
 
 int cli_fetch(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	const struct cli_command *self = cli_command_find("fetch");
-	const char *config_path = getenv("DRIFTLESS_CONFIG");
+	const char *config_path = NULL;
 	enum cli_output output = CLI_OUTPUT_TEXT;
 	_cleanup_(sync_config_freep) struct sync_config *config = NULL;
 	struct source_fetch_result res;
@@ -74,34 +67,11 @@ int cli_fetch(int argc, char **argv)
 	struct error e = ERROR_INIT;
 	int r;
 
-	optind = 0;
-	opterr = 0;
-	for (;;) {
-		int c = getopt_long(argc, argv, "+:c:o:h", options, NULL);
-
-		if (c < 0)
-			break;
-		switch (c) {
-		case 'c':
-			config_path = optarg;
-			break;
-		case 'o':
-			r = cli_output_from_string(optarg);
-			if (r < 0)
-				return cli_usage_error(self, "unknown output format '%s'", optarg);
-			output = r;
-			break;
-		case 'h':
-			cli_command_usage(self, stdout);
-			return cli_flush_stdout();
-		default:
-			return cli_option_error(self, c, argv);
-		}
-	}
+	r = cli_parse_config_output(self, argc, argv, &config_path, &output);
+	if (r >= 0)
+		return r;
 	if (optind < argc)
 		return cli_usage_error(self, "unexpected argument '%s'", argv[optind]);
-	if (!config_path || !*config_path)
-		config_path = SYNC_CONFIG_DEFAULT_PATH;
 
 	r = sync_config_load(config_path, &config, &e);
 	if (r < 0) {

@@ -1,7 +1,6 @@
 /* driftless status: what is applied where, from the state directory. */
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,49 +114,20 @@ static void print_details(const json_t *env)
 
 int cli_status(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	const struct cli_command *self = cli_command_find("status");
-	const char *config_path = getenv("DRIFTLESS_CONFIG"), *env = NULL;
+	const char *config_path = NULL, *env = NULL;
 	enum cli_output output = CLI_OUTPUT_TEXT;
 	_cleanup_(sync_config_freep) struct sync_config *config = NULL;
 	json_auto_t *doc = NULL;
 	struct error e = ERROR_INIT;
 	int r;
 
-	optind = 0;
-	opterr = 0;
-	for (;;) {
-		int c = getopt_long(argc, argv, "+:c:o:h", options, NULL);
-
-		if (c < 0)
-			break;
-		switch (c) {
-		case 'c':
-			config_path = optarg;
-			break;
-		case 'o':
-			r = cli_output_from_string(optarg);
-			if (r < 0)
-				return cli_usage_error(self, "unknown output format '%s'", optarg);
-			output = r;
-			break;
-		case 'h':
-			cli_command_usage(self, stdout);
-			return cli_flush_stdout();
-		default:
-			return cli_option_error(self, c, argv);
-		}
-	}
+	r = cli_parse_config_output(self, argc, argv, &config_path, &output);
+	if (r >= 0)
+		return r;
 	if (optind + 1 < argc)
 		return cli_usage_error(self, "unexpected argument '%s'", argv[optind + 1]);
 	env = optind < argc ? argv[optind] : NULL;
-	if (!config_path || !*config_path)
-		config_path = SYNC_CONFIG_DEFAULT_PATH;
 
 	r = sync_config_load(config_path, &config, &e);
 	if (r >= 0 && env && !sync_config_environment(config, env))
