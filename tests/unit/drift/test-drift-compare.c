@@ -8,27 +8,13 @@
 
 #include <cmocka.h>
 
+#include "../json-test.h"
+
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/macro.h"
 #include "drift/drift.h"
 #include "render/render.h"
-
-/* Parse JSON written with ' for ". */
-static json_t *load(const char *text)
-{
-	_cleanup_free_ char *s = xstrdup(text);
-	json_error_t jerr;
-	json_t *v;
-
-	for (char *p = s; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	v = json_loads(s, JSON_DECODE_ANY, &jerr);
-	if (!v)
-		fail_msg("bad test JSON '%s': %s", text, jerr.text);
-	return v;
-}
 
 struct compare_case {
 	const char *name;
@@ -204,7 +190,8 @@ static void test_drift_compare__cases(void **state)
 	(void)state;
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
 		const struct compare_case *tc = &cases[i];
-		json_t *desired = load(tc->desired), *live = load(tc->live), *want = load(tc->want);
+		json_t *desired = json_test_load(tc->desired), *live = json_test_load(tc->live),
+		       *want = json_test_load(tc->want);
 		struct drift_compare_options opts = { .ignore_paths = tc->ignore };
 		struct error err = { 0 };
 		json_t *diffs = NULL;
@@ -228,7 +215,7 @@ static void test_drift_compare__cases(void **state)
 
 static void test_drift_compare__not_objects(void **state)
 {
-	json_t *obj = load("{'kind':'ConfigMap'}"), *arr = load("[]");
+	json_t *obj = json_test_load("{'kind':'ConfigMap'}"), *arr = json_test_load("[]");
 	struct error err = { 0 };
 	json_t *diffs = NULL;
 

@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "../json-test.h"
+
 #include "kube/kube.h"
 
 struct health_case {
@@ -20,27 +22,10 @@ struct health_case {
 	const char *want_reason; /* NULL when healthy */
 };
 
-static json_t *parse(const char *text)
-{
-	char *s = strdup(text);
-	json_error_t jerr;
-	json_t *j;
-
-	assert_non_null(s);
-	for (char *p = s; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	j = json_loads(s, JSON_DECODE_ANY, &jerr);
-	if (!j)
-		fail_msg("bad test JSON: %s: %s", jerr.text, s);
-	free(s);
-	return j;
-}
-
 static void check_cases(const struct health_case *cases, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		json_t *obj = parse(cases[i].json);
+		json_t *obj = json_test_load(cases[i].json);
 		char *reason = NULL;
 		enum kube_health h = kube_health_evaluate(obj, &reason);
 
@@ -481,7 +466,7 @@ static void test_kube_health_evaluate__garbage_types(void **state)
 static void test_kube_health_evaluate__reason_reset(void **state)
 {
 	static char stale[] = "stale";
-	json_t *obj = parse("{'apiVersion':'v1','kind':'ConfigMap'}");
+	json_t *obj = json_test_load("{'apiVersion':'v1','kind':'ConfigMap'}");
 	char *reason = stale;
 
 	(void)state;

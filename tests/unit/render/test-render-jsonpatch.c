@@ -7,6 +7,8 @@
 
 #include <cmocka.h>
 
+#include "../json-test.h"
+
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/macro.h"
@@ -22,22 +24,6 @@
  * those through Go, so 1.0 reaches it as 1); in a patch written as JSON text the library
  * compares the literal text instead, which a json_t cannot tell apart.
  */
-
-/* Parse JSON written with ' for " (any value; integers stay integers). */
-static json_t *load(const char *text)
-{
-	_cleanup_free_ char *s = xstrdup(text);
-	json_error_t jerr;
-	json_t *v;
-
-	for (char *p = s; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	v = json_loads(s, JSON_DECODE_ANY, &jerr);
-	if (!v)
-		fail_msg("bad test JSON '%s': %s", text, jerr.text);
-	return v;
-}
 
 static char *dump(const json_t *v)
 {
@@ -60,7 +46,8 @@ struct patch_case {
 
 static void check_patch(const struct patch_case *c)
 {
-	json_t *doc = load(c->doc), *ops = load(c->ops), *before = json_deep_copy(doc);
+	json_t *doc = json_test_load(c->doc), *ops = json_test_load(c->ops),
+	       *before = json_deep_copy(doc);
 	json_t *orig = doc;
 	struct error e = ERROR_INIT;
 	char *got, *want_text;
@@ -69,7 +56,7 @@ static void check_patch(const struct patch_case *c)
 	r = render_json_patch(&doc, ops, &e);
 	got = dump(doc);
 	if (c->want) {
-		json_t *want = load(c->want);
+		json_t *want = json_test_load(c->want);
 
 		want_text = dump(want);
 		if (r < 0)
@@ -615,12 +602,13 @@ static void test_render_json_patch__error_messages(void **state)
 
 static void test_render_json_patch__reterr_may_be_null(void **state)
 {
-	json_t *doc = load("{'a':1}"), *ops = load("[{'op':'remove','path':'/b'}]");
+	json_t *doc = json_test_load("{'a':1}"),
+	       *ops = json_test_load("[{'op':'remove','path':'/b'}]");
 
 	(void)state;
 	assert_int_equal(render_json_patch(&doc, ops, NULL), -ENOENT);
 	json_decref(ops);
-	ops = load("[{'op':'remove','path':'/a'}]");
+	ops = json_test_load("[{'op':'remove','path':'/a'}]");
 	assert_int_equal(render_json_patch(&doc, ops, NULL), 0);
 	assert_int_equal(json_object_size(doc), 0);
 	json_decref(ops);
@@ -630,7 +618,8 @@ static void test_render_json_patch__reterr_may_be_null(void **state)
 /* The patch is copied in: changing the result later does not reach into ops. */
 static void test_render_json_patch__values_are_copies(void **state)
 {
-	json_t *doc = load("{}"), *ops = load("[{'op':'add','path':'/a','value':{'b':[1]}}]");
+	json_t *doc = json_test_load("{}"),
+	       *ops = json_test_load("[{'op':'add','path':'/a','value':{'b':[1]}}]");
 	struct error e = ERROR_INIT;
 
 	(void)state;
@@ -651,7 +640,8 @@ struct merge_case {
 
 static void check_merge(const struct merge_case *c)
 {
-	json_t *target = load(c->target), *patch = load(c->patch), *want = load(c->want);
+	json_t *target = json_test_load(c->target), *patch = json_test_load(c->patch),
+	       *want = json_test_load(c->want);
 	json_t *target_before = json_deep_copy(target), *patch_before = json_deep_copy(patch);
 	json_t *got = render_merge_patch(target, patch);
 	char *got_text = dump(got), *want_text = dump(want);
@@ -724,7 +714,8 @@ static void test_render_merge_patch__more(void **state)
 
 static void test_render_merge_patch__result_is_independent(void **state)
 {
-	json_t *target = load("{'a':{'b':[1]},'c':{'d':1}}"), *patch = load("{'e':{'f':[2]}}");
+	json_t *target = json_test_load("{'a':{'b':[1]},'c':{'d':1}}"),
+	       *patch = json_test_load("{'e':{'f':[2]}}");
 	json_t *got = render_merge_patch(target, patch);
 
 	(void)state;
