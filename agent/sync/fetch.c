@@ -9,12 +9,10 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
-#include "core/fileio.h"
 #include "core/log.h"
-#include "core/strbuf.h"
 #include "core/time.h"
-#include "doc/doc.h"
 #include "source/source.h"
+#include "state/state.h"
 #include "sync/internal.h"
 #include "sync/sync.h"
 
@@ -69,19 +67,14 @@ int sync_fetch(const struct sync_config *c, struct source_fetch_result *ret, jso
 {
 	_cleanup_free_ char *repo_dir = sync_config_repo_dir(c);
 	_cleanup_free_ char *state = sync_config_source_state_path(c);
-	struct strbuf text = STRBUF_INIT;
 	struct error e = ERROR_INIT, we = ERROR_INIT;
 	json_t *o;
 	int r;
 
 	r = source_fetch(&c->source, repo_dir, ret, &e);
 	o = report(c, ret, r, &e);
-	doc_json_dump(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER, &text);
-	strbuf_addch(&text, '\n');
-	if (mkdir_parents(c->state_dir, 0700, &we) < 0 ||
-	    write_file_atomic(state, text.buf, text.len, 0600, &we) < 0)
+	if (state_write_object(state, o, &we) < 0)
 		log_warning("Failed to record the fetch in %s: %s", state, error_message(&we));
-	strbuf_release(&text);
 	if (ret_report)
 		*ret_report = o;
 	else

@@ -10,7 +10,6 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
-#include "core/fileio.h"
 #include "state/state.h"
 
 #define SOURCE_STATE_MAX_BYTES (1U << 20)
@@ -18,27 +17,15 @@
 /* state_dir/source.json, or JSON null when no fetch was recorded yet. */
 static int read_source(const struct sync_config *c, json_t **ret, struct error *reterr)
 {
-	_cleanup_free_ char *path = sync_config_source_state_path(c), *data = NULL;
-	json_error_t jerr;
-	json_t *doc;
-	size_t len;
+	_cleanup_free_ char *path = sync_config_source_state_path(c);
 	int r;
 
-	r = read_file_full(path, SOURCE_STATE_MAX_BYTES, &data, &len, reterr);
+	r = state_read_object(path, SOURCE_STATE_MAX_BYTES, ret, reterr);
 	if (r == -ENOENT) {
 		*ret = json_null();
 		return 0;
 	}
-	if (r < 0)
-		return r;
-	doc = json_loadb(data, len, 0, &jerr);
-	if (!json_is_object(doc)) {
-		json_decref(doc);
-		return error_set(reterr, -EBADMSG, "%s:%d: not a record of a fetch", path,
-		                 jerr.line);
-	}
-	*ret = doc;
-	return 0;
+	return r;
 }
 
 int sync_status(const struct sync_config *c, const char *env_name, json_t **ret,
