@@ -190,7 +190,8 @@ struct planner {
 	struct sync_plan *p;
 	struct kind_group *kinds;
 	size_t n_kinds;
-	char **hpa_targets; /* strv of "namespace/group/Kind/name" */
+	char **hpa_targets;    /* strv of "namespace/group/Kind/name" */
+	json_t *desired_index; /* "group/Kind/namespace/name" -> index of the desired item */
 	struct error *reterr;
 };
 
@@ -210,6 +211,7 @@ static void planner_release(struct planner *pl)
 		kind_group_release(&pl->kinds[i]);
 	free(pl->kinds);
 	strv_free(pl->hpa_targets);
+	json_decref(pl->desired_index);
 }
 
 static struct kind_group *kind_group_find(struct planner *pl, const char *group,
@@ -750,36 +752,49 @@ static int plan_desired(struct planner *pl, struct sync_item *it)
 
 /* --- the inventory: what left git --- */
 
-static bool is_desired(const struct sync_plan *p, const char *group, const char *kind,
-                       const char *ns, const char *name)
+static char *object_key(const char *group, const char *kind, const char *ns, const char *name)
 {
-	for (size_t i = 0; i < p->n_items; i++) {
-		const struct sync_item *it = &p->items[i];
+	return xasprintf("%s/%s/%s/%s", group, kind, ns ? ns : "", name);
+}
 
-		if (it->action != SYNC_ACTION_LOCAL && streq(it->group, group) &&
-		    streq(it->kind, kind) && streq(it->name, name) &&
-		    streq(it->namespace ? it->namespace : "", ns))
-			return true;
+/* Index the desired objects (items before n_desired) by object_key(). */
+static int index_desired(struct planner *pl, size_t n_desired)
+{
+	pl->desired_index = json_object();
+	if (!pl->desired_index)
+		return -ENOMEM;
+	for (size_t i = 0; i < n_desired; i++) {
+		const struct sync_item *it = &pl->p->items[i];
+		_cleanup_free_ char *key = NULL;
+
+		if (it->action == SYNC_ACTION_LOCAL)
+			continue;
+		key = object_key(it->group, it->kind, it->namespace, it->name);
+		if (json_object_set_new(pl->desired_index, key, json_integer((json_int_t)i)) < 0)
+			return -ENOMEM;
 	}
-	return false;
+	return 0;
+}
+
+/* The desired item an inventory entry names, or NULL. */
+static struct sync_item *desired_item(struct planner *pl, const json_t *entry)
+{
+	_cleanup_free_ char *key = object_key(json_string_value(json_array_get(entry, 0)),
+	                                      json_string_value(json_array_get(entry, 2)),
+	                                      json_string_value(json_array_get(entry, 3)),
+	                                      json_string_value(json_array_get(entry, 4)));
+	const json_t *i = json_object_get(pl->desired_index, key);
+
+	return i ? &pl->p->items[json_integer_value(i)] : NULL;
 }
 
 /* Inventory flags of the desired objects that were there before. */
-static void inherit_inventory(struct sync_plan *p, const json_t *entry)
+static void inherit_inventory(struct planner *pl, const json_t *entry)
 {
-	const char *group = json_string_value(json_array_get(entry, 0));
-	const char *kind = json_string_value(json_array_get(entry, 2));
-	const char *ns = json_string_value(json_array_get(entry, 3));
-	const char *name = json_string_value(json_array_get(entry, 4));
+	struct sync_item *it = desired_item(pl, entry);
 
-	for (size_t i = 0; i < p->n_items; i++) {
-		struct sync_item *it = &p->items[i];
-
-		if (it->action != SYNC_ACTION_LOCAL && it->action != SYNC_ACTION_CREATE &&
-		    streq(it->group, group) && streq(it->kind, kind) && streq(it->name, name) &&
-		    streq(it->namespace ? it->namespace : "", ns))
-			it->was_created = json_is_true(json_array_get(entry, 6));
-	}
+	if (it && it->action != SYNC_ACTION_CREATE)
+		it->was_created = json_is_true(json_array_get(entry, 6));
 }
 
 static int plan_left_git(struct planner *pl, const json_t *entry)
@@ -800,7 +815,7 @@ static int plan_left_git(struct planner *pl, const json_t *entry)
 
 	if (!group || !version || !kind || !ns || !name || !uid)
 		return 0; /* not an entry we wrote */
-	if (is_desired(p, group, kind, ns, name))
+	if (desired_item(pl, entry))
 		return 0;
 	k = kind_group_get(pl, group, version, kind);
 	if (!k->has_res) {
@@ -937,6 +952,8 @@ static int plan_build(struct planner *pl)
 			return r;
 	}
 	n_desired = p->n_items;
+	if (index_desired(pl, n_desired) < 0)
+		return error_set(pl->reterr, -ENOMEM, "out of memory");
 	if (p->t->inventory_namespace) {
 		r = sync_inventory_read(p->t, &p->inventory, &p->has_inventory, pl->reterr);
 		if (r < 0)
@@ -984,7 +1001,7 @@ static int plan_build(struct planner *pl)
 			return r;
 	}
 	json_array_foreach(inventory, i, entry)
-		inherit_inventory(p, entry);
+		inherit_inventory(pl, entry);
 	for (i = 0; i < p->n_items; i++)
 		p->counts[p->items[i].action]++;
 	return 0;
