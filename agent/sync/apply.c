@@ -267,7 +267,7 @@ static int inventory_entries(const struct sync_plan *p, bool is_final, json_t **
 			break;
 		case SYNC_ACTION_KEEP:
 			/* ours to prune later only while it is the object we created */
-			if (!it->was_created || (it->note && strstr(it->note, "someone else")))
+			if (!it->was_created)
 				continue;
 			break;
 		default:

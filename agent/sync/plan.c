@@ -351,12 +351,15 @@ static int list_kind(struct planner *pl, struct kind_group *k)
 
 /* --- desired objects --- */
 
-static int add_item(struct sync_plan *p, struct sync_item **ret)
+/* A new item at the end of p->items (which may move). */
+static struct sync_item *add_item(struct sync_plan *p)
 {
+	struct sync_item *it;
+
 	p->items = xreallocarray(p->items, p->n_items + 1, sizeof(*p->items));
-	*ret = &p->items[p->n_items++];
-	**ret = (struct sync_item){ .res = KUBE_RESOURCE_INIT };
-	return 0;
+	it = &p->items[p->n_items++];
+	*it = (struct sync_item){ .res = KUBE_RESOURCE_INIT };
+	return it;
 }
 
 /* A kind its CRD brings (with this plan) is namespaced unless that CRD says Cluster. */
@@ -385,7 +388,7 @@ static int take_desired(struct planner *pl, json_t *obj, size_t index)
 		        pl->reterr, -EINVAL,
 		        "object %zu of the render has no apiVersion, kind or metadata.name",
 		        index + 1);
-	(void)add_item(p, &it);
+	it = add_item(p);
 	it->api_version = xstrdup(api_version);
 	split_api_version(api_version, &it->group, &it->version);
 	it->kind = xstrdup(kind);
@@ -840,7 +843,7 @@ static int plan_left_git(struct planner *pl, const json_t *entry)
 	if (!live)
 		return 0;
 
-	(void)add_item(p, &it);
+	it = add_item(p);
 	it->group = xstrdup(group);
 	it->version = xstrdup(version);
 	it->api_version = group[0] ? xasprintf("%s/%s", group, version) : xstrdup(version);
@@ -859,9 +862,11 @@ static int plan_left_git(struct planner *pl, const json_t *entry)
 		it->note = xstrdup("prune is off");
 	else if (!it->was_created)
 		it->note = xstrdup("driftless did not create it");
-	else if (uid[0] && !streq_ptr(live_uid, uid))
+	else if (uid[0] && !streq_ptr(live_uid, uid)) {
+		/* not the object driftless created: no longer in its inventory */
 		it->note = xstrdup("it was deleted and created again by someone else");
-	else if (streq_ptr(annotation(it->live, SYNC_PRUNE_ANNOTATION), "disabled"))
+		it->was_created = false;
+	} else if (streq_ptr(annotation(it->live, SYNC_PRUNE_ANNOTATION), "disabled"))
 		it->note = xstrdup("annotation " SYNC_PRUNE_ANNOTATION ": disabled");
 	else
 		it->action = SYNC_ACTION_PRUNE;
