@@ -32,7 +32,8 @@ struct server {
 	char *repo_url;
 	char *ref;
 
-	pthread_mutex_t lock; /* guards seen[] */
+	pthread_mutex_t config_lock; /* guards secret, repo_url, ref (server_set_webhook()) */
+	pthread_mutex_t lock;        /* guards seen[] */
 	char *seen[SEEN_DELIVERIES];
 	size_t next_seen;
 };
@@ -81,6 +82,14 @@ static int parse_listen(const char *address, struct sockaddr_storage *ss, sockle
 		*len = sizeof(*a);
 	}
 	return 0;
+}
+
+int server_listen_check(const char *address, struct error *reterr)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	return parse_listen(address, &ss, &len, reterr);
 }
 
 static int open_listener(const char *address, int *ret_fd, struct error *reterr)
@@ -166,20 +175,56 @@ static bool is_repeated(struct server *s, const char *id)
 	return seen;
 }
 
+/* What webhooks are checked against, copied so that a reload may change it meanwhile. */
+struct webhook_config {
+	void *secret;
+	size_t secret_len;
+	char *repo_url;
+	char *ref;
+};
+
+static void webhook_config_get(struct server *s, struct webhook_config *ret)
+{
+	pthread_mutex_lock(&s->config_lock);
+	*ret = (struct webhook_config){
+		.secret = xmemdup(s->secret, s->o.secret_len + 1),
+		.secret_len = s->o.secret_len,
+		.repo_url = xstrdup(s->repo_url),
+		.ref = xstrdup(s->ref),
+	};
+	pthread_mutex_unlock(&s->config_lock);
+}
+
+static void webhook_config_release(struct webhook_config *c)
+{
+	explicit_bzero(c->secret, c->secret_len);
+	free(c->secret);
+	free(c->repo_url);
+	free(c->ref);
+}
+
 static enum MHD_Result on_webhook(struct server *s, struct MHD_Connection *conn,
                                   enum server_webhook_provider p, const struct request *req)
 {
 	struct server_webhook_event ev = { 0 };
 	struct error e = ERROR_INIT;
+	struct webhook_config cfg;
 	enum server_webhook_result result;
 	enum MHD_Result ret;
 	int r;
 
+	webhook_config_get(s, &cfg);
 	if (req->is_too_big) {
 		result = SERVER_WEBHOOK_TOO_BIG;
 		ret = reply_text(conn, 413, "body too large");
+	} else if (cfg.secret_len == 0) {
+		/* an empty secret would let anyone sign */
+		log_warning("webhook %s: refused: no webhook secret is configured",
+		            server_webhook_to_string(p));
+		result = SERVER_WEBHOOK_UNAUTHORIZED;
+		ret = reply_text(conn, MHD_HTTP_UNAUTHORIZED, "unauthorized");
 	} else if ((r = server_webhook_verify(p, header, conn, req->body.buf, req->body.len,
-	                                      s->secret, s->o.secret_len, &ev, &e)) == -EACCES) {
+	                                      cfg.secret, cfg.secret_len, &ev, &e)) == -EACCES) {
 		log_warning("webhook %s: refused: %s", server_webhook_to_string(p), e.message);
 		result = SERVER_WEBHOOK_UNAUTHORIZED;
 		ret = reply_text(conn, MHD_HTTP_UNAUTHORIZED, "unauthorized");
@@ -189,7 +234,7 @@ static enum MHD_Result on_webhook(struct server *s, struct MHD_Connection *conn,
 	} else if (!ev.is_push) {
 		result = SERVER_WEBHOOK_IGNORED;
 		ret = reply_text(conn, MHD_HTTP_ACCEPTED, "ignored: not a push");
-	} else if (!server_webhook_event_matches(&ev, s->repo_url, s->ref)) {
+	} else if (!server_webhook_event_matches(&ev, cfg.repo_url, cfg.ref)) {
 		result = SERVER_WEBHOOK_IGNORED;
 		ret = reply_text(conn, MHD_HTTP_ACCEPTED,
 		                 "ignored: a push to another repository or ref");
@@ -205,6 +250,7 @@ static enum MHD_Result on_webhook(struct server *s, struct MHD_Connection *conn,
 	if (s->o.ops && s->o.ops->on_webhook_result)
 		s->o.ops->on_webhook_result(p, result, s->o.userdata);
 	server_webhook_event_release(&ev);
+	webhook_config_release(&cfg);
 	return ret;
 }
 
@@ -260,7 +306,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
-		if (req->body.len + *upload_data_size > s->o.max_body_bytes)
+		if (req->body.len + *upload_data_size >
+		    __atomic_load_n(&s->o.max_body_bytes, __ATOMIC_RELAXED))
 			req->is_too_big = true;
 		else
 			strbuf_add(&req->body, upload_data, *upload_data_size);
@@ -305,6 +352,7 @@ int server_new(const struct server_options *o, struct server **ret, struct error
 	s->repo_url = xstrdup(o->repo_url ? o->repo_url : "");
 	s->ref = xstrdup(o->ref ? o->ref : "");
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->config_lock, NULL);
 
 	if (o->fd >= 0)
 		s->fd = o->fd;
@@ -346,8 +394,35 @@ struct server *server_free(struct server *s)
 	for (size_t i = 0; i < SEEN_DELIVERIES; i++)
 		free(s->seen[i]);
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->config_lock);
 	free(s);
 	return NULL;
+}
+
+void server_set_webhook(struct server *s, const void *secret, size_t secret_len,
+                        const char *repo_url, const char *ref, size_t max_body_bytes)
+{
+	void *old_secret;
+	size_t old_len;
+	char *old_url, *old_ref;
+
+	pthread_mutex_lock(&s->config_lock);
+	old_secret = s->secret;
+	old_len = s->o.secret_len;
+	old_url = s->repo_url;
+	old_ref = s->ref;
+	s->secret = xmemdup(secret ? secret : "", secret_len + 1);
+	s->o.secret_len = secret_len;
+	s->repo_url = xstrdup(repo_url ? repo_url : "");
+	s->ref = xstrdup(ref ? ref : "");
+	pthread_mutex_unlock(&s->config_lock);
+	__atomic_store_n(&s->o.max_body_bytes,
+	                 max_body_bytes ? max_body_bytes : SERVER_MAX_BODY_BYTES_DEFAULT,
+	                 __ATOMIC_RELAXED);
+	explicit_bzero(old_secret, old_len);
+	free(old_secret);
+	free(old_url);
+	free(old_ref);
 }
 
 uint16_t server_port(const struct server *s)

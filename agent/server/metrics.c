@@ -176,6 +176,29 @@ void server_metrics_observe(struct server_metrics *m, const char *name, const ch
 	update(m, name, values, v, OP_OBSERVE);
 }
 
+void server_metrics_replace(struct server_metrics *m, const char *name, const char *const *values,
+                            double v)
+{
+	struct family *f;
+	size_t kept = 0;
+
+	pthread_mutex_lock(&m->lock);
+	f = find_family(m, name);
+	assert(f && f->type == SERVER_METRIC_GAUGE && f->labels && f->labels[0]);
+	for (size_t i = 0; i < f->n_series; i++) {
+		struct series *s = &f->series[i];
+
+		if (streq(s->values[0], values[0])) {
+			strv_free(s->values);
+			continue;
+		}
+		f->series[kept++] = *s;
+	}
+	f->n_series = kept;
+	get_series(f, values)->value = v;
+	pthread_mutex_unlock(&m->lock);
+}
+
 /* --- the text format --- */
 
 static void add_escaped(struct strbuf *out, const char *s, bool is_label)

@@ -93,7 +93,8 @@ bool server_webhook_event_matches(const struct server_webhook_event *ev, const c
  * is answered 202 at once. Answers: 202 accepted or ignored (not a push, another
  * repository or ref, a repeated delivery id, of the last 256), 400 malformed, 401 bad or
  * no signature, 404 unknown path, 405 wrong method (with Allow), 413 body above
- * max_body_bytes.
+ * max_body_bytes. Without a secret every webhook is refused with 401: an empty key would let
+ * anyone sign.
  */
 
 #define SERVER_LISTEN_DEFAULT         "127.0.0.1:8080"
@@ -140,6 +141,9 @@ struct server_options {
 
 struct server;
 
+/* Whether address is a listen address server_new() takes; -EINVAL saying why if not. */
+int server_listen_check(const char *address, struct error *reterr);
+
 /*
  * Start serving (libmicrohttpd loaded first). Errors: -EINVAL a bad listen address,
  * -EADDRINUSE and the other errors of bind(), -EIO libmicrohttpd would not start. Stop and
@@ -149,6 +153,13 @@ int server_new(const struct server_options *o, struct server **ret, struct error
 struct server *server_free(struct server *s);
 /* The port the server listens on (for a listen address with port 0). */
 uint16_t server_port(const struct server *s);
+
+/*
+ * Change what webhooks are checked against, as server_options has them (a config reload):
+ * thread-safe, takes effect from the next request. The old secret is wiped.
+ */
+void server_set_webhook(struct server *s, const void *secret, size_t secret_len,
+                        const char *repo_url, const char *ref, size_t max_body_bytes);
 
 /*
  * Metrics, rendered in the Prometheus text exposition format 0.0.4 for GET /metrics. A
@@ -189,6 +200,13 @@ void server_metrics_set(struct server_metrics *m, const char *name, const char *
                         double v); /* gauge */
 void server_metrics_observe(struct server_metrics *m, const char *name, const char *const *values,
                             double v); /* histogram */
+/*
+ * Set a gauge's series to v after dropping every other series with the same first label
+ * value: for info metrics, such as the applied revision of an environment
+ * (driftless_applied_revision_info{environment="prod", revision="..."} 1).
+ */
+void server_metrics_replace(struct server_metrics *m, const char *name, const char *const *values,
+                            double v);
 
 /* Append every family to out, in the text format. */
 void server_metrics_render(struct server_metrics *m, struct strbuf *out);

@@ -30,7 +30,7 @@ static void on_push(enum server_webhook_provider p, const struct server_webhook_
 	struct seen *seen = userdata;
 
 	assert_int_equal(p, SERVER_WEBHOOK_GITHUB);
-	assert_string_equal(ev->ref, "refs/heads/main");
+	assert_true(streq(ev->ref, "refs/heads/main") || streq(ev->ref, "refs/heads/dev"));
 	seen->pushes++;
 }
 
@@ -171,6 +171,24 @@ static void test_server__webhooks_and_endpoints(void **state)
 	assert_int_equal(request(c, port, "GET", "/metrics", NULL, NULL, &body), 200);
 	assert_string_equal(body, "driftless_test_pushes 2\n");
 	free(body);
+
+	/* a reload: another ref counts from the next request on */
+	server_set_webhook(s, "s3cret", 6, "https://git.example.com/ops/config", "refs/heads/dev",
+	                   0);
+	assert_int_equal(request(c, port, "POST", "/hooks/github", other, wrong_ref, &body), 202);
+	assert_non_null(strstr(body, "accepted"));
+	free(body);
+	assert_int_equal(seen.pushes, 3);
+	/* no secret: nothing is accepted, not even a delivery "signed" with the empty key */
+	server_set_webhook(s, NULL, 0, "https://git.example.com/ops/config", "refs/heads/dev", 0);
+	{
+		const char *const empty_token[] = { "X-Gitlab-Token: ", "X-Gitlab-Event: Push Hook",
+			                            NULL };
+
+		assert_int_equal(request(c, port, "POST", "/hooks/gitlab", other, empty_token, NULL),
+		                 401);
+	}
+	assert_int_equal(seen.pushes, 3);
 
 	http_client_free(c);
 	server_free(s);

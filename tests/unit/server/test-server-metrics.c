@@ -113,9 +113,38 @@ static void test_metrics__promtool_accepts(void **state)
 	server_metrics_free(m);
 }
 
+/* An info metric keeps one series per first label: the applied revision of each environment. */
+static void test_metrics__replace(void **state)
+{
+	static const char *const env_rev[] = { "environment", "revision", NULL };
+	struct server_metrics *m = server_metrics_new();
+	struct strbuf out = STRBUF_INIT;
+
+	(void)state;
+	server_metrics_declare(m, "driftless_applied_revision_info", "Applied revision.",
+	                       SERVER_METRIC_GAUGE, env_rev, NULL, 0);
+	server_metrics_replace(m, "driftless_applied_revision_info",
+	                       (const char *const[]){ "prod", "aaa" }, 1);
+	server_metrics_replace(m, "driftless_applied_revision_info",
+	                       (const char *const[]){ "staging", "bbb" }, 1);
+	server_metrics_replace(m, "driftless_applied_revision_info",
+	                       (const char *const[]){ "prod", "ccc" }, 1);
+	server_metrics_render(m, &out);
+	assert_string_equal(out.buf,
+	                    "# HELP driftless_applied_revision_info Applied revision.\n"
+	                    "# TYPE driftless_applied_revision_info gauge\n"
+	                    "driftless_applied_revision_info{environment=\"staging\","
+	                    "revision=\"bbb\"} 1\n"
+	                    "driftless_applied_revision_info{environment=\"prod\","
+	                    "revision=\"ccc\"} 1\n");
+	strbuf_release(&out);
+	server_metrics_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_metrics__replace),
 		cmocka_unit_test(test_metrics__render),
 		cmocka_unit_test(test_metrics__promtool_accepts),
 	};
