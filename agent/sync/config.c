@@ -12,6 +12,7 @@
 #include "core/strbuf.h"
 #include "core/strv.h"
 #include "doc/doc.h"
+#include "server/server.h"
 #include "source/source.h"
 #include "sync/sync.h"
 
@@ -237,9 +238,80 @@ static int load_environment(struct loader *l, struct sync_environment *env, cons
 	return 0;
 }
 
+static int get_duration(struct loader *l, const json_t *parent, const json_t *v,
+                        const char *field, bool allow_zero, uint64_t *ret)
+{
+	if (!json_is_string(v) || parse_duration_usec(json_string_value(v), ret) < 0 ||
+	    (*ret == 0 && !allow_zero))
+		return fail_at(l, v, parent, field, "expected a duration such as 90s or 5m");
+	return 0;
+}
+
+static int load_webhook(struct loader *l, struct sync_webhook_config *w, const json_t *node,
+                        const char *dir)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)node, key, v) {
+		_cleanup_free_ char *field = xasprintf("webhook.%s", key);
+
+		if (streq(key, "listen")) {
+			struct error e = ERROR_INIT;
+
+			if (!json_is_string(v) || server_listen_check(json_string_value(v), &e) < 0)
+				return fail_at(l, v, node, field, "%s",
+				               json_is_string(v) ? e.message :
+				                                   "expected HOST:PORT, as 127.0.0.1:8080");
+			free(w->listen);
+			w->listen = xstrdup(json_string_value(v));
+		} else if (streq(key, "secret_file")) {
+			if (!json_is_string(v) || json_string_length(v) == 0)
+				return fail_at(l, v, node, field, "expected a path");
+			free(w->secret_file);
+			w->secret_file = config_relative(dir, json_string_value(v));
+		} else if (streq(key, "max_body_bytes")) {
+			if (!json_is_integer(v) || json_integer_value(v) < 1024 ||
+			    json_integer_value(v) > (1 << 30))
+				return fail_at(l, v, node, field,
+				               "expected a number of bytes from 1024 to 1073741824");
+			w->max_body_bytes = (size_t)json_integer_value(v);
+		} else {
+			return fail_at(l, v, node, field,
+			               "unknown field (expected listen, secret_file or max_body_bytes)");
+		}
+	}
+	return 0;
+}
+
+static int load_daemon(struct loader *l, struct sync_daemon_config *d, const json_t *node,
+                       bool *ret_has_jitter)
+{
+	const char *key;
+	json_t *v;
+	int r;
+
+	json_object_foreach((json_t *)node, key, v) {
+		_cleanup_free_ char *field = xasprintf("daemon.%s", key);
+
+		if (streq(key, "ready_grace"))
+			r = get_duration(l, node, v, field, true, &d->ready_grace_usec);
+		else if (streq(key, "jitter")) {
+			r = get_duration(l, node, v, field, true, &d->jitter_usec);
+			*ret_has_jitter = true;
+		} else
+			return fail_at(l, v, node, field,
+			               "unknown field (expected ready_grace or jitter)");
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int load(struct loader *l, struct sync_config *c, const json_t *root, const char *dir)
 {
 	const json_t *envs = NULL;
+	bool has_jitter = false;
 	const char *key;
 	json_t *v;
 	int r;
@@ -265,13 +337,23 @@ static int load(struct loader *l, struct sync_config *c, const json_t *root, con
 		} else if (streq(key, "webhook")) {
 			if (!json_is_object(v))
 				return fail(l, root, "webhook", "expected a mapping");
-			c->webhook = json_incref(v);
+			r = load_webhook(l, &c->webhook, v, dir);
+			if (r < 0)
+				return r;
+		} else if (streq(key, "daemon")) {
+			if (!json_is_object(v))
+				return fail(l, root, "daemon", "expected a mapping");
+			r = load_daemon(l, &c->daemon, v, &has_jitter);
+			if (r < 0)
+				return r;
 		} else {
 			return fail_at(l, v, root, key,
-			               "unknown field (expected source, environments, webhook or "
-			               "state_dir)");
+			               "unknown field (expected source, environments, webhook, daemon "
+			               "or state_dir)");
 		}
 	}
+	if (!has_jitter)
+		c->daemon.jitter_usec = c->source.interval_usec / 10;
 	if (!c->source.url)
 		return fail(l, root, "source", "missing: the repository to follow");
 	if (envs) {
@@ -319,6 +401,7 @@ int sync_config_load(const char *path, struct sync_config **ret, struct error *r
 	c = xcalloc(1, sizeof(*c));
 	c->file = xstrdup(path);
 	c->state_dir = xstrdup(SYNC_STATE_DIR_DEFAULT);
+	c->daemon.ready_grace_usec = SYNC_READY_GRACE_DEFAULT_USEC;
 	source_config_init(&c->source);
 	slash = strrchr(path, '/');
 	dir = slash ? xstrndup(path, (size_t)(slash - path + (slash == path))) : xstrdup(".");
@@ -368,7 +451,8 @@ struct sync_config *sync_config_free(struct sync_config *c)
 	}
 	free(c->environments);
 	source_config_release(&c->source);
-	json_decref(c->webhook);
+	free(c->webhook.listen);
+	free(c->webhook.secret_file);
 	free(c->state_dir);
 	free(c->file);
 	free(c);

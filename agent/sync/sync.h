@@ -18,6 +18,7 @@ struct error;
 
 #define SYNC_CONFIG_DEFAULT_PATH "/etc/driftless/driftless.yaml"
 #define SYNC_STATE_DIR_DEFAULT   "/var/lib/driftless"
+#define SYNC_READY_GRACE_DEFAULT_USEC (30ULL * 1000000ULL)
 
 struct sync_ignore_rule;
 
@@ -37,6 +38,19 @@ struct sync_environment {
 	size_t n_ignore;
 };
 
+/* webhook: the daemon's HTTP server (webhooks, /metrics, /healthz, /readyz). */
+struct sync_webhook_config {
+	char *listen;          /* HOST:PORT; NULL: serve only a socket passed by systemd */
+	char *secret_file;     /* absolute; NULL: $CREDENTIALS_DIRECTORY/webhook-secret */
+	size_t max_body_bytes; /* 0: the server's default (1 MiB) */
+};
+
+/* daemon: how `driftless run` paces itself. */
+struct sync_daemon_config {
+	uint64_t ready_grace_usec; /* READY=1 after the first good fetch, or this long (30s) */
+	uint64_t jitter_usec;      /* each poll comes up to this much late (interval / 10) */
+};
+
 /*
  * The config file, validated: every unknown or mistyped field is an error naming the file,
  * line and field. Life cycle: sync_config_load() ... sync_config_free().
@@ -47,7 +61,8 @@ struct sync_config {
 	struct source_config source;
 	struct sync_environment *environments;
 	size_t n_environments;
-	json_t *webhook; /* read by the daemon */
+	struct sync_webhook_config webhook;
+	struct sync_daemon_config daemon;
 };
 
 /* Read and validate the config file at path; relative paths in it are taken from its directory. */
@@ -136,6 +151,12 @@ struct sync_target {
 	const struct sync_ignore_rule *ignore;
 	size_t n_ignore;
 	uint64_t health_timeout_usec; /* 0: SYNC_HEALTH_TIMEOUT_DEFAULT_USEC */
+	/*
+	 * NULL, or a flag another thread sets (with __atomic_store_n) to stop the apply at its
+	 * next safe point: between two objects, or while waiting for health. The apply then
+	 * fails with -ECANCELED; what was applied stays applied.
+	 */
+	const bool *cancel;
 };
 
 enum sync_action {
@@ -207,6 +228,13 @@ json_t *sync_plan_to_json(const struct sync_plan *p);
 int sync_plan_apply(struct sync_plan *p, json_t **ret_report, struct error *reterr);
 
 /*
+ * Wait until every desired object with a health rule is healthy, as sync_plan_apply() does
+ * for what it applies: for a revision whose apply was cut short (the agent stopped while
+ * waiting) and which now has nothing left to apply. Errors as sync_plan_apply().
+ */
+int sync_plan_verify(struct sync_plan *p, struct error *reterr);
+
+/*
  * A cluster connection and the target of its plans, for one environment. Life cycle:
  * sync_context_new() or sync_context_new_env() ... sync_context_free().
  */
@@ -224,6 +252,7 @@ struct sync_context_options {
 	uint64_t health_timeout_usec;
 	const struct sync_ignore_rule *ignore; /* borrowed: must outlive the context */
 	size_t n_ignore;
+	const bool *cancel; /* see struct sync_target */
 };
 
 /* Errors: those of kube_config_load() and kube_client_new(). */
@@ -254,6 +283,7 @@ struct sync_run_options {
 	bool no_fetch;     /* use the revision in use, do not fetch */
 	bool retry_failed; /* try a revision that failed before (otherwise skipped) */
 	bool color;        /* for the diff in the report's "diff" text */
+	const bool *cancel; /* see struct sync_target; stops the run with "interrupted" */
 };
 
 /*
@@ -270,8 +300,10 @@ struct sync_run_options {
  * not render, the server refuses an object, or its workloads are not healthy in time; it is
  * recorded as failed and not tried again until git moves), "rolled-back" (failed, and the
  * last good revision's objects were applied again), "skipped" (the revision failed
- * before), or "error" (the cluster or the remote could not be reached; nothing is claimed
- * and the next run starts over).
+ * before), "error" (the cluster or the remote could not be reached; nothing is claimed
+ * and the next run starts over) or "interrupted" (o->cancel was set; -ECANCELED, and as
+ * for "error" nothing is claimed). A revision whose apply was cut short is seen healthy
+ * (sync_plan_verify()) before it is claimed, even when nothing is left to apply.
  *
  * *ret_report (may be NULL) receives {"state": the document above, "plan": the
  * sync_plan_to_json() of the revision, "apply": the sync_plan_apply() report}.

@@ -82,7 +82,8 @@ static void test_sync_config__full(void **state)
 	             "    path: overlays/prod\n"
 	             "    prune: false\n"
 	             "    promote_from: staging\n"
-	             "webhook: { listen: 127.0.0.1:8080 }\n"
+	             "webhook: { listen: 127.0.0.1:8080, secret_file: hook, max_body_bytes: 4096 }\n"
+	             "daemon: { ready_grace: 10s }\n"
 	             "state_dir: /srv/driftless\n",
 	             &c, &e),
 	        0);
@@ -103,6 +104,14 @@ static void test_sync_config__full(void **state)
 	free(want);
 	assert_string_equal(c->source.verify.gpg_keyring_file, "/k.gpg");
 	assert_string_equal(c->state_dir, "/srv/driftless");
+	assert_string_equal(c->webhook.listen, "127.0.0.1:8080");
+	want = xstrjoin(dir, "/hook", NULL);
+	assert_string_equal(c->webhook.secret_file, want);
+	free(want);
+	assert_int_equal(c->webhook.max_body_bytes, 4096);
+	assert_int_equal(c->daemon.ready_grace_usec, 10 * USEC_PER_SEC);
+	/* jitter: a tenth of the interval unless set */
+	assert_int_equal(c->daemon.jitter_usec, 3 * USEC_PER_SEC);
 	assert_int_equal(c->n_environments, 2);
 	assert_true(sync_config_environment(c, "staging")->prune);
 	assert_false(sync_config_environment(c, "prod")->prune);
@@ -218,6 +227,18 @@ static void test_sync_config__errors(void **state)
 		  ":3:37: environments.p.ignore[0].paths", "/spec/replicas" },
 		{ "source: { url: x }\nenvironments:\n  p: { path: p, ignore: [ { kinds: [] } ] }\n",
 		  ":3:36: environments.p.ignore[0].kinds", "unknown field" },
+		{ "source: { url: x }\nwebhook: { listen: 8080 }\n", ":2:20: webhook.listen",
+		  "HOST:PORT" },
+		{ "source: { url: x }\nwebhook: { listen: 'localhost:80' }\n",
+		  ":2:20: webhook.listen", "IP address" },
+		{ "source: { url: x }\nwebhook: { max_body_bytes: 10 }\n",
+		  ":2:28: webhook.max_body_bytes", "1024" },
+		{ "source: { url: x }\nwebhook: { secret: x }\n", ":2:20: webhook.secret",
+		  "secret_file" },
+		{ "source: { url: x }\ndaemon: { jitter: lots }\n", ":2:19: daemon.jitter",
+		  "duration" },
+		{ "source: { url: x }\ndaemon: { workers: 2 }\n", ":2:20: daemon.workers",
+		  "ready_grace or jitter" },
 		{ "source: [\n", ":2:1: ", "parsing a flow node" },
 	};
 
