@@ -312,13 +312,28 @@ static bool inventory_namespace_is_created(const struct sync_plan *p)
 
 /* --- health --- */
 
-static void sleep_usec(uint64_t usec)
+static bool is_cancelled(const struct sync_plan *p)
 {
-	struct timespec ts = { .tv_sec = (time_t)(usec / 1000000ULL),
-		               .tv_nsec = (long)(usec % 1000000ULL) * 1000L };
+	return p->t->cancel && __atomic_load_n(p->t->cancel, __ATOMIC_ACQUIRE);
+}
 
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+static int cancelled(struct error *reterr)
+{
+	return error_set(reterr, -ECANCELED, "stopped before the end: the agent is shutting down");
+}
+
+/* Sleep usec, in slices short enough to notice a cancel soon. */
+static void sleep_usec(const struct sync_plan *p, uint64_t usec)
+{
+	while (usec > 0 && !is_cancelled(p)) {
+		uint64_t slice = MIN(usec, HEALTH_POLL_FIRST_USEC);
+		struct timespec ts = { .tv_sec = (time_t)(slice / 1000000ULL),
+			               .tv_nsec = (long)(slice % 1000000ULL) * 1000L };
+
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+		usec -= slice;
+	}
 }
 
 /*
@@ -337,6 +352,8 @@ static int wait_healthy(struct sync_plan *p, struct sync_item **items, size_t n,
 		_cleanup_free_ char *why = NULL;
 		int r;
 
+		if (is_cancelled(p))
+			return cancelled(reterr);
 		for (size_t i = 0; i < n; i++) {
 			struct sync_item *it = items[i];
 			json_auto_t *obj = NULL;
@@ -369,7 +386,7 @@ static int wait_healthy(struct sync_plan *p, struct sync_item **items, size_t n,
 			                 format_timespan(span, sizeof(span), timeout_usec),
 			                 why ? why : "");
 		}
-		sleep_usec(delay);
+		sleep_usec(p, delay);
 		delay = MIN(delay * 2, HEALTH_POLL_MAX_USEC);
 	}
 	return 0;
@@ -501,6 +518,8 @@ static int apply_all(struct sync_plan *p, json_t *objects, bool is_inventory_def
 
 			if ((int)it->rank != rank || !is_to_apply(it))
 				continue;
+			if (is_cancelled(p))
+				return cancelled(reterr);
 			r = apply_one(p, it, objects, reterr);
 			if (r < 0)
 				return r;
@@ -536,6 +555,8 @@ static int prune_all(struct sync_plan *p, json_t *objects, struct error *reterr)
 
 			if ((int)it->rank != rank || it->action != SYNC_ACTION_PRUNE)
 				continue;
+			if (is_cancelled(p))
+				return cancelled(reterr);
 			r = prune_one(p, it, objects, reterr);
 			if (r < 0)
 				return r;
@@ -580,4 +601,19 @@ int sync_plan_apply(struct sync_plan *p, json_t **ret_report, struct error *rete
 		        (json_int_t)count_results(objects, "update", "applied"), "pruned",
 		        (json_int_t)count_results(objects, NULL, "pruned"), "objects", objects);
 	return r;
+}
+
+int sync_plan_verify(struct sync_plan *p, struct error *reterr)
+{
+	_cleanup_free_ struct sync_item **waiting = xcalloc(p->n_items + 1, sizeof(*waiting));
+	size_t n_waiting = 0;
+
+	for (size_t i = 0; i < p->n_items; i++) {
+		struct sync_item *it = &p->items[i];
+
+		if ((it->action == SYNC_ACTION_UNCHANGED || is_to_apply(it)) && it->has_res &&
+		    kube_health_has_rule(it->group, it->kind))
+			waiting[n_waiting++] = it;
+	}
+	return wait_healthy(p, waiting, n_waiting, health_timeout(p), reterr);
 }

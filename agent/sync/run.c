@@ -83,6 +83,7 @@ int sync_context_new(const struct sync_context_options *o, struct sync_context *
 		.ignore = o->ignore,
 		.n_ignore = o->n_ignore,
 		.health_timeout_usec = o->health_timeout_usec,
+		.cancel = o->cancel,
 	};
 	*ret = TAKE_PTR(ctx);
 	return 0;
@@ -195,6 +196,20 @@ static int reconcile(struct run *run, const char *revision, bool do_apply, const
 	*ret_changed = sync_plan_has_drift(plan);
 	if (!do_apply)
 		return 0;
+	if (!*ret_changed && !streq_ptr(state_string(run, "revision"), revision)) {
+		/*
+		 * Nothing to apply, but the revision was never seen healthy (its last apply was
+		 * cut short): see it healthy before it is claimed. A failure here is one of an
+		 * applied revision, which is rolled back.
+		 */
+		r = sync_plan_verify(plan, reterr);
+		if (r < 0)
+			(void)json_object_set_new(
+			        run->report, apply_key,
+			        json_pack("{s:i, s:i, s:i, s:i, s:[]}", "applied", 0, "created", 0,
+			                  "updated", 0, "pruned", 0, "objects"));
+		return r;
+	}
 	r = sync_plan_apply(plan, &applied, reterr);
 	if (applied) {
 		const char *keys[] = { "applied", "created", "updated", "pruned" };
@@ -352,10 +367,13 @@ static int run_chain(struct run *run, uint64_t start_usec)
 	if (reterr)
 		*reterr = e;
 	if (run->o->dry_run || !is_revision_error(r) || target != revision) {
-		/* the cluster could not be reached: nothing is claimed, the next run starts over */
+		/*
+		 * The cluster could not be reached, or the agent is stopping: nothing is claimed,
+		 * the next run starts over.
+		 */
 		if (!run->o->dry_run && json_object_get(run->report, "apply"))
 			set_string(run->state, "revision", NULL);
-		(void)finish(run, "error", e.message, start_usec);
+		(void)finish(run, r == -ECANCELED ? "interrupted" : "error", e.message, start_usec);
 		return r;
 	}
 
@@ -391,6 +409,7 @@ int sync_environment_run(const struct sync_config *c, const struct sync_environm
 	r = sync_context_new_env(c, env, &ctx, reterr);
 	if (r >= 0) {
 		run.ctx = ctx;
+		ctx->target.cancel = run.o->cancel;
 		r = run_chain(&run, start_usec);
 	} else {
 		(void)finish(&run, "error", reterr ? reterr->message : NULL, start_usec);
