@@ -12,8 +12,10 @@ declare -A layer=(
 	[source]=2 [render]=2 [kube]=2 [aws]=2 [server]=2 [state]=2
 	[drift]=3 [rollout]=3
 	[sync]=4
-	[daemon]=5 [cli]=5
-	[main]=6
+	# STYLE.md puts daemon and cli on one layer and allows includes from it; cli/run.c
+	# starts the daemon, so cli sits just above it (and never the other way round)
+	[daemon]=5 [cli]=6
+	[main]=7
 )
 
 status=0

@@ -129,6 +129,28 @@ const struct cli_command cli_commands[] = {
 	        .run = cli_sync,
 	},
 	{
+	        .name = "run",
+	        .synopsis = "[-c CONFIG]",
+	        .summary = "Run the agent: sync on a timer and on webhooks (what systemd starts)",
+	        .help = "Fetch the source every source.interval (plus up to daemon.jitter) and\n"
+	                "when a webhook reports a push, then sync every environment: apply the\n"
+	                "new revision, or heal the drift of the one in use. Environments sync in\n"
+	                "parallel, each once at a time; a burst of pushes gives at most one sync\n"
+	                "in flight and one queued.\n"
+	                "\n"
+	                "Webhooks (POST /hooks/github, gitlab, gitea, bitbucket, generic),\n"
+	                "/metrics, /healthz and /readyz are served on the socket systemd passes\n"
+	                "(driftless.socket) or on webhook.listen. Under systemd: READY=1 after\n"
+	                "the first good fetch (or daemon.ready_grace), STATUS= lines, WATCHDOG=1.\n"
+	                "SIGHUP reloads the config (a bad one is refused and the running one\n"
+	                "kept); SIGTERM stops the syncs in flight at a safe point and exits.\n"
+	                "\n"
+	                "Options:\n"
+	                "  -c, --config FILE      the config file (default: $DRIFTLESS_CONFIG,\n"
+	                "                         then /etc/driftless/driftless.yaml)\n",
+	        .run = cli_run,
+	},
+	{
 	        .name = "status",
 	        .synopsis = "[-c CONFIG] [--output text|json] [ENV]",
 	        .summary = "Show what is applied where, from the state directory",

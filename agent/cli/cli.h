@@ -124,6 +124,7 @@ int cli_print_json(const json_t *doc);
 int cli_diff(int argc, char **argv);
 int cli_sync(int argc, char **argv);
 int cli_status(int argc, char **argv);
+int cli_run(int argc, char **argv);
 int cli_render(int argc, char **argv);
 int cli_fetch(int argc, char **argv);
 int cli_version(int argc, char **argv);
