@@ -204,3 +204,52 @@ def names(env):
     yield ns, group
     delete_namespace(env, ns)
     delete_crd(env, group)
+
+
+# --- environments of a config file, synced from the test git server ---
+
+def write_config(tmp_path, testenv, repo, ns, kubeconfig=None, context="driftless-testenv",
+                 health_timeout="60s", extra="", interval="1m"):
+    """A config file with one environment, dev, at path env/ of repo; extra is appended."""
+    path = tmp_path / "driftless.yaml"
+    path.write_text("""source:
+  url: %(url)s
+  branch: main
+  interval: %(interval)s
+  auth:
+    username: %(user)s
+    token_file: %(token)s
+    ca_file: %(ca)s
+state_dir: %(state)s
+environments:
+  dev:
+    path: env
+    cluster:
+      kubeconfig: %(kubeconfig)s
+      context: %(context)s
+    inventory:
+      namespace: %(ns)s
+    health_timeout: %(timeout)s
+%(extra)s""" % {"url": repo.https_url, "user": testenv["GIT_HTTPS_USER"],
+       "token": testenv["GIT_HTTPS_TOKEN_FILE"], "ca": testenv["GIT_CA_FILE"],
+       "state": tmp_path / "state", "kubeconfig": kubeconfig or testenv["KUBECONFIG"],
+       "context": context, "ns": ns, "timeout": health_timeout, "extra": extra,
+       "interval": interval})
+    return str(path)
+
+
+def state(tmp_path):
+    with open(tmp_path / "state" / "envs" / "dev" / "state.json") as f:
+        return json.load(f)
+
+
+def image_of(env, ns, name):
+    dep = kget(env, "-n", ns, "deployment", name)
+    return dep["spec"]["template"]["spec"]["containers"][0]["image"]
+
+
+def commit_overlay(repo, message, ns, group, **overlay):
+    write_overlay(os.path.join(repo.work, "env"), ns, group, **overlay)
+    rev = repo.commit(message)
+    repo.push()
+    return rev
