@@ -19,6 +19,8 @@ packages=(
 	python3 python3-venv curl procps psmisc iproute2 ca-certificates
 	# systemd tools used by tests (systemd-socket-activate, systemd-analyze)
 	systemd
+	# HTTP load on the daemon's webhook endpoint (tests and bench/webhook)
+	wrk
 )
 
 missing=()

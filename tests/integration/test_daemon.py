@@ -390,3 +390,67 @@ def test_sigterm_mid_sync_stops_at_a_safe_point(driftless_bin, env, testenv, nam
     assert st["failed_revision"] == bad and st["revision"] == good
     assert image_of(env, ns, "backend") == "nginx:1.27"
     assert d.stop() == 0
+
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS for %d" % pid)
+
+
+WRK_SCRIPT = """
+local n = 0
+request = function()
+  n = n + 1
+  wrk.headers["X-GitHub-Delivery"] = "wrk-" .. n .. "-" .. math.random(1e9)
+  return wrk.format("POST", "/hooks/github", nil, wrk.body)
+end
+"""
+
+
+def test_wrk_load_keeps_memory_bounded_and_one_sync_in_flight(driftless_bin, env, testenv,
+                                                               names, tmp_path, spawn):
+    ns, group = names
+    wrk = shutil.which("wrk")
+    assert wrk, "wrk (installed by scripts/deps.sh) is missing"
+    repo = Repo(testenv, tmp_path, "daemon")
+    commit_overlay(repo, "first", ns, group)
+    port = free_port()
+    config = daemon_config(tmp_path, testenv, repo, ns, port)
+    d = Daemon(spawn, driftless_bin, env, config, tmp_path, port)
+    d.wait_notified("READY=1")
+    wait_for("the first sync", lambda: last_sync(tmp_path).get("result") == "success")
+    before = rss_kib(d.proc.pid)
+
+    body = json.dumps(push_body(repo))
+    mac = hmac.new(SECRET.encode(), body.encode(), hashlib.sha256).hexdigest()
+    script = tmp_path / "push.lua"
+    script.write_text("wrk.body = %s\n%s" % (json.dumps(body), WRK_SCRIPT))
+    load = subprocess.Popen(
+        [wrk, "-t2", "-c16", "-d10s", "-s", str(script),
+         "-H", "Content-Type: application/json", "-H", "X-GitHub-Event: push",
+         "-H", "X-Hub-Signature-256: sha256=" + mac, d.url("")],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    peak, in_flight = before, []
+    while load.poll() is None:
+        peak = max(peak, rss_kib(d.proc.pid))
+        in_flight.append(d.metric("driftless_syncs_in_flight", environment="dev"))
+        time.sleep(0.2)
+    out = load.stdout.read()
+    assert load.returncode == 0, out
+    requests_done = int(re.search(r"(\d+) requests in", out).group(1))
+    accepted = d.metric("driftless_webhook_requests_total", provider="github", result="accepted")
+    assert requests_done > 1000 and accepted >= requests_done * 0.9, (accepted, out)
+    assert max(in_flight) <= 1
+    # thousands of pushes: a few fetches and syncs, not one per push
+    wait_for("quiet", lambda: d.metric("driftless_syncs_in_flight", environment="dev") == 0)
+    syncs = sum(d.metric("driftless_syncs_total", environment="dev", result=r)
+                for r in ("success", "unchanged"))
+    assert syncs < accepted / 10, (syncs, accepted)
+    print("wrk: %d requests, %d accepted, %d syncs; RSS %d KiB before, %d KiB at peak"
+          % (requests_done, accepted, syncs, before, peak))
+    # bounded: the replay ring, one queued fetch, no per-push state
+    assert peak - before < 32 * 1024, (before, peak)
+    assert d.stop() == 0
