@@ -454,3 +454,38 @@ def test_wrk_load_keeps_memory_bounded_and_one_sync_in_flight(driftless_bin, env
     # bounded: the replay ring, one queued fetch, no per-push state
     assert peak - before < 32 * 1024, (before, peak)
     assert d.stop() == 0
+
+
+def test_sync_loop_under_valgrind_leaks_nothing(driftless_bin, env, testenv, names, tmp_path,
+                                               spawn):
+    """The daemon's loop through several webhook-triggered syncs, a reload and a stop, under
+    valgrind: no invalid access, nothing definitely lost."""
+    ns, group = names
+    valgrind = shutil.which("valgrind")
+    assert valgrind, "valgrind (installed by scripts/deps.sh) is missing"
+    repo = Repo(testenv, tmp_path, "daemon")
+    commit_overlay(repo, "first", ns, group)
+    port = free_port()
+    config = daemon_config(tmp_path, testenv, repo, ns, port)
+    report = tmp_path / "valgrind.txt"
+    d = Daemon(spawn, driftless_bin, env, config, tmp_path, port,
+               argv_prefix=(valgrind, "--quiet", "--leak-check=full",
+                            "--errors-for-leak-kinds=definite", "--error-exitcode=99",
+                            "--log-file=%s" % report))
+    d.wait_notified("READY=1", timeout=180)
+    wait_for("the first sync", lambda: last_sync(tmp_path).get("result") == "success",
+             timeout=180)
+    for i, image in enumerate(("nginx:1.28", "nginx:1.29")):
+        new = commit_overlay(repo, "image %d" % i, ns, group, backend_image=image)
+        assert github(d, push_body(repo)).status_code == 202
+        wait_for("revision %d" % i, lambda: state(tmp_path).get("revision") == new, timeout=180)
+    d.proc.send_signal(signal.SIGHUP)
+    d.wait_log(r"reloaded .*driftless\.yaml", timeout=120)
+    kubectl(env, "-n", ns, "set", "image", "deployment/frontend", "main=nginx:edited")
+    assert github(d, push_body(repo)).status_code == 202
+    wait_for("the drift healed", lambda: image_of(env, ns, "frontend") == "nginx:1.27",
+             timeout=180)
+    code = d.stop(timeout=180)
+    assert report.exists()
+    assert code == 0, report.read_text()
+    assert "definitely lost" not in report.read_text(), report.read_text()
