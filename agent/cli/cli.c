@@ -152,18 +152,25 @@ const struct cli_command cli_commands[] = {
 	},
 	{
 	        .name = "status",
-	        .synopsis = "[-c CONFIG] [--output text|json] [ENV]",
-	        .summary = "Show what is applied where, from the state directory",
+	        .synopsis = "[-c CONFIG] [--daemon URL] [--output text|json] [ENV]",
+	        .summary = "Show what is applied where, and what the daemon is doing",
 	        .help = "Print the last fetch of the source (STATE_DIR/source.json) and, for\n"
 	                "each environment (or ENV), the revision applied in full, the last good\n"
 	                "revision, and the time, result and drift count of the last sync\n"
 	                "(STATE_DIR/envs/ENV/state.json). With ENV, also the failed revision\n"
-	                "and why, and the message of the last sync. Reads files only: it works\n"
-	                "while the daemon runs and without reaching the cluster.\n"
+	                "and why, and the message of the last sync. The files are read\n"
+	                "without reaching the cluster.\n"
+	                "\n"
+	                "When the daemon runs, its GET /status adds what it is doing now: a\n"
+	                "sync in flight and since when, one queued, whether it is ready. It is\n"
+	                "asked at --daemon URL, else at webhook.listen of the config (an\n"
+	                "address of all interfaces asked on loopback); no answer within two\n"
+	                "seconds is shown as not running.\n"
 	                "\n"
 	                "Options:\n"
 	                "  -c, --config FILE      the config file (default: $DRIFTLESS_CONFIG,\n"
 	                "                         then /etc/driftless/driftless.yaml)\n"
+	                "      --daemon URL       the daemon's address (http://127.0.0.1:8080)\n"
 	                "  -o, --output FORMAT    text (default) or json\n",
 	        .run = cli_status,
 	},
@@ -278,11 +285,13 @@ int cli_output_from_string(const char *s)
 }
 
 int cli_parse_config_output(const struct cli_command *self, int argc, char **argv,
-                            const char **ret_config_path, enum cli_output *ret_output)
+                            const char **ret_config_path, enum cli_output *ret_output,
+                            const char **ret_daemon_url)
 {
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "daemon", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -290,6 +299,8 @@ int cli_parse_config_output(const struct cli_command *self, int argc, char **arg
 	int r;
 
 	*ret_output = CLI_OUTPUT_TEXT;
+	if (ret_daemon_url)
+		*ret_daemon_url = NULL;
 	optind = 0;
 	opterr = 0;
 	for (;;) {
@@ -306,6 +317,11 @@ int cli_parse_config_output(const struct cli_command *self, int argc, char **arg
 			if (r < 0)
 				return cli_usage_error(self, "unknown output format '%s'", optarg);
 			*ret_output = r;
+			break;
+		case 'd':
+			if (!ret_daemon_url)
+				return cli_usage_error(self, "unknown option '--daemon'");
+			*ret_daemon_url = optarg;
 			break;
 		case 'h':
 			cli_command_usage(self, stdout);

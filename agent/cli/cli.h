@@ -71,11 +71,13 @@ int cli_output_from_string(const char *s);
 
 /*
  * The options of fetch and status: -c/--config FILE (default $DRIFTLESS_CONFIG, then
- * SYNC_CONFIG_DEFAULT_PATH), -o/--output FORMAT and --help. Returns -1 to go on, with
- * optind at the first argument, else the exit code (--help, usage errors).
+ * SYNC_CONFIG_DEFAULT_PATH), -o/--output FORMAT, --daemon URL (only when ret_daemon_url
+ * is given; NULL when absent) and --help. Returns -1 to go on, with optind at the first
+ * argument, else the exit code (--help, usage errors).
  */
 int cli_parse_config_output(const struct cli_command *self, int argc, char **argv,
-                            const char **ret_config_path, enum cli_output *ret_output);
+                            const char **ret_config_path, enum cli_output *ret_output,
+                            const char **ret_daemon_url);
 
 /* diff and sync (target.c): their shared options. */
 struct cli_target_args {

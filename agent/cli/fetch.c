@@ -67,7 +67,7 @@ int cli_fetch(int argc, char **argv)
 	struct error e = ERROR_INIT;
 	int r;
 
-	r = cli_parse_config_output(self, argc, argv, &config_path, &output);
+	r = cli_parse_config_output(self, argc, argv, &config_path, &output, NULL);
 	if (r >= 0)
 		return r;
 	if (optind < argc)

@@ -11,7 +11,11 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/time.h"
+#include "http/http.h"
 #include "sync/sync.h"
+
+#define DAEMON_TIMEOUT_USEC (2 * USEC_PER_SEC)
 
 static const char *str(const json_t *obj, const char *key)
 {
@@ -112,17 +116,95 @@ static void print_details(const json_t *env)
 	}
 }
 
+/* Where the daemon of config answers: --daemon, else webhook.listen; NULL: nowhere known. */
+static char *daemon_url(const struct sync_config *config, const char *given)
+{
+	const char *listen = config->webhook.listen, *colon;
+	_cleanup_free_ char *host = NULL;
+
+	if (given)
+		return xstrdup(given);
+	if (!listen || !(colon = strrchr(listen, ':')))
+		return NULL;
+	host = xstrndup(listen, (size_t)(colon - listen));
+	if (!host[0] || streq(host, "0.0.0.0"))
+		return xasprintf("http://127.0.0.1%s", colon);
+	if (streq(host, "[::]"))
+		return xasprintf("http://[::1]%s", colon);
+	return xasprintf("http://%s%s", host, colon);
+}
+
+/* GET URL/status: the daemon's document, or NULL (why in reterr). */
+static json_t *daemon_status(const char *url, struct error *reterr)
+{
+	const struct http_client_options co = { .connect_timeout_usec = DAEMON_TIMEOUT_USEC,
+		                                .timeout_usec = DAEMON_TIMEOUT_USEC,
+		                                .retries = 0 };
+	_cleanup_free_ char *full = xasprintf("%s/status", url);
+	const struct http_request req = { .method = "GET", .url = full };
+	struct http_response resp = HTTP_RESPONSE_INIT;
+	struct http_client *c = NULL;
+	json_t *doc = NULL;
+	int r;
+
+	r = http_client_new(&co, &c, reterr);
+	if (r >= 0)
+		r = http_client_do(c, &req, &resp, reterr);
+	if (r >= 0 && resp.status != 200)
+		r = error_set(reterr, -EPROTO, "%s answered %ld", full, resp.status);
+	if (r >= 0) {
+		doc = json_loadb(resp.body.buf ? resp.body.buf : "", resp.body.len, 0, NULL);
+		if (!json_is_object(doc)) {
+			json_decref(doc);
+			doc = NULL;
+			(void)error_set(reterr, -EBADMSG, "%s: not a JSON object", full);
+		}
+	}
+	http_response_release(&resp);
+	http_client_free(c);
+	return doc;
+}
+
+static void print_daemon(const json_t *daemon, const char *url, const struct error *e)
+{
+	const json_t *envs = json_object_get(daemon, "environments");
+	const json_t *fetch = json_object_get(daemon, "fetch");
+	const json_t *v;
+	const char *name;
+
+	if (!url)
+		return;
+	if (!daemon) {
+		printf("daemon: not running (%s)\n", e->message);
+		return;
+	}
+	printf("daemon: pid %lld, %s%s, since %s; %s\n",
+	       (long long)json_integer_value(json_object_get(daemon, "pid")),
+	       json_is_true(json_object_get(daemon, "ready")) ? "ready" : "starting",
+	       json_is_true(json_object_get(daemon, "stopping")) ? ", stopping" : "",
+	       str(daemon, "started_at") ? str(daemon, "started_at") : "?",
+	       str(fetch, "status") ? str(fetch, "status") : "?");
+	json_object_foreach((json_t *)envs, name, v) {
+		if (json_is_true(json_object_get(v, "running")))
+			printf("  %s: syncing since %s%s\n", name,
+			       str(v, "since") ? str(v, "since") : "?",
+			       json_is_true(json_object_get(v, "queued")) ? ", another queued" : "");
+	}
+}
+
 int cli_status(int argc, char **argv)
 {
 	const struct cli_command *self = cli_command_find("status");
-	const char *config_path = NULL, *env = NULL;
+	const char *config_path = NULL, *env = NULL, *given_url = NULL;
+	_cleanup_free_ char *url = NULL;
+	json_t *daemon = NULL;
 	enum cli_output output = CLI_OUTPUT_TEXT;
 	_cleanup_(sync_config_freep) struct sync_config *config = NULL;
 	json_auto_t *doc = NULL;
 	struct error e = ERROR_INIT;
 	int r;
 
-	r = cli_parse_config_output(self, argc, argv, &config_path, &output);
+	r = cli_parse_config_output(self, argc, argv, &config_path, &output, &given_url);
 	if (r >= 0)
 		return r;
 	if (optind + 1 < argc)
@@ -138,15 +220,21 @@ int cli_status(int argc, char **argv)
 		log_error_errno(r, "%s", error_message(&e));
 		return CLI_EXIT_FAILURE;
 	}
+	url = daemon_url(config, given_url);
+	if (url)
+		daemon = daemon_status(url, &e);
+	(void)json_object_set_new(doc, "daemon", daemon ? json_incref(daemon) : json_null());
 	if (output == CLI_OUTPUT_JSON) {
 		(void)cli_print_json(doc);
 	} else {
 		const json_t *envs = json_object_get(doc, "environments");
 
+		print_daemon(daemon, url, &e);
 		print_source(json_object_get(doc, "source"));
 		print_table(envs);
 		if (env)
 			print_details(json_array_get(envs, 0));
 	}
+	json_decref(daemon);
 	return cli_flush_stdout();
 }

@@ -22,6 +22,16 @@ uint64_t now_usec(clockid_t clock)
 	return timespec_to_usec(&ts);
 }
 
+char *format_timestamp(char *buf, size_t size, uint64_t realtime_usec)
+{
+	time_t t = (time_t)(realtime_usec / USEC_PER_SEC);
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return NULL;
+	return buf;
+}
+
 char *format_timespan(char *buf, size_t size, uint64_t usec)
 {
 	static const struct {

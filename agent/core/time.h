@@ -34,6 +34,13 @@ uint64_t now_usec(clockid_t clock);
 char *format_timespan(char *buf, size_t size, uint64_t usec);
 #define FORMAT_TIMESPAN_MAX 64
 
+/*
+ * Format a time of CLOCK_REALTIME as RFC 3339 in UTC to the second, "2026-11-22T11:51:04Z".
+ * Returns buf, or NULL when the time cannot be shown.
+ */
+char *format_timestamp(char *buf, size_t size, uint64_t realtime_usec);
+#define FORMAT_TIMESTAMP_MAX 32
+
 enum backoff_jitter {
 	BACKOFF_JITTER_FULL,
 	BACKOFF_JITTER_EQUAL,

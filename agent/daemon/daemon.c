@@ -23,6 +23,7 @@
 #include "core/strbuf.h"
 #include "core/time.h"
 #include "daemon/internal.h"
+#include "doc/doc.h"
 #include "http/http.h"
 #include "server/server.h"
 #include "sync/sync.h"
@@ -114,11 +115,60 @@ static char *webhook_ref(const struct sync_config *c)
 	}
 }
 
-/* --- status for systemd --- */
+/* --- status for systemd and for GET /status --- */
+
+static json_t *timestamp(uint64_t realtime_usec)
+{
+	char buf[FORMAT_TIMESTAMP_MAX];
+
+	if (!realtime_usec || !format_timestamp(buf, sizeof(buf), realtime_usec))
+		return json_null();
+	return json_string(buf);
+}
+
+/*
+ * {"pid", "version", "started_at", "ready", "stopping", "fetch": {"running", "queued",
+ * "status"}, "environments": {NAME: {"running", "queued", "since", "status"}}}
+ */
+static void render_status_json(struct daemon *d)
+{
+	json_auto_t *envs = json_object(), *doc = NULL;
+	char *text;
+
+	for (size_t i = 0; i < d->n_slots; i++) {
+		const struct env_slot *slot = d->slots[i];
+
+		(void)json_object_set_new(
+		        envs, slot->name,
+		        json_pack("{s:b, s:b, s:o, s:s}", "running", slot->running != NULL,
+		                  "queued", slot->is_queued, "since",
+		                  slot->running ? timestamp(slot->since_usec) : json_null(),
+		                  "status", slot->status));
+	}
+	doc = json_pack("{s:i, s:s, s:o, s:b, s:b, s:{s:b, s:b, s:s}, s:O}", "pid", (int)getpid(),
+	                "version", d->version, "started_at", timestamp(d->started_usec), "ready",
+	                d->is_ready, "stopping", d->is_stopping, "fetch", "running",
+	                d->fetching != NULL, "queued", d->is_fetch_queued, "status",
+	                d->fetch_status, "environments", envs);
+	{
+		struct strbuf sb = STRBUF_INIT;
+
+		/* json_dumps()'s memory is jansson's allocator's (doc_init()): not free()'s */
+		if (doc)
+			doc_json_dump(doc, JSON_PRESERVE_ORDER | JSON_INDENT(2), &sb);
+		text = doc ? strbuf_detach(&sb, NULL) : NULL;
+	}
+	pthread_mutex_lock(&d->lock);
+	free(d->status_json);
+	d->status_json = text;
+	pthread_mutex_unlock(&d->lock);
+}
 
 static void update_status(struct daemon *d)
 {
 	_cleanup_(strbuf_release) struct strbuf sb = STRBUF_INIT;
+
+	render_status_json(d);
 
 	strbuf_addf(&sb, "STATUS=%s", d->is_stopping ? "stopping; " : "");
 	strbuf_addstr(&sb, d->fetch_status);
@@ -211,6 +261,7 @@ static void request_sync(struct daemon *d, struct env_slot *slot)
 	}
 	if (job_start(d, JOB_SYNC, slot) < 0)
 		return;
+	slot->since_usec = now_usec(CLOCK_REALTIME);
 	snprintf(slot->status, sizeof(slot->status), "syncing");
 	daemon_metrics_in_flight(d->metrics, slot->name, true);
 	update_status(d);
@@ -457,7 +508,18 @@ static bool server_is_ready(void *userdata)
 	return __atomic_load_n(&d->is_ready, __ATOMIC_ACQUIRE);
 }
 
+static void server_on_status(struct strbuf *out, void *userdata)
+{
+	struct daemon *d = userdata;
+
+	pthread_mutex_lock(&d->lock);
+	strbuf_addstr(out, d->status_json ? d->status_json : "{}");
+	pthread_mutex_unlock(&d->lock);
+	strbuf_addch(out, '\n');
+}
+
 static const struct server_ops server_ops = {
+	.status = server_on_status,
 	.on_push = server_on_push,
 	.on_webhook_result = server_on_result,
 	.metrics = server_on_metrics,
@@ -630,6 +692,7 @@ static void daemon_release(struct daemon *d)
 	}
 	free(d->slots);
 	free(d->server_listen);
+	free(d->status_json);
 	server_metrics_free(d->metrics);
 	daemon_config_unref(d->cfg);
 	pthread_mutex_destroy(&d->lock);
@@ -703,6 +766,7 @@ static int setup(struct daemon *d, struct error *reterr)
 	/* WATCHDOG=1 from the loop itself, at half of WatchdogSec=, when it is set */
 	(void)sd_event_set_watchdog(d->event, true);
 
+	d->started_usec = now_usec(CLOCK_REALTIME);
 	d->metrics = server_metrics_new();
 	daemon_metrics_declare(d->metrics, d->version);
 	slots_update(d);

@@ -59,8 +59,9 @@ struct env_slot {
 	char *name;
 	struct job *running;
 	bool is_queued;
-	bool is_removed;  /* left the config at a reload: dropped once idle */
-	char status[160]; /* for STATUS= */
+	bool is_removed;     /* left the config at a reload: dropped once idle */
+	uint64_t since_usec; /* CLOCK_REALTIME: when the sync in flight started */
+	char status[160];    /* for STATUS= */
 };
 
 struct daemon {
@@ -82,9 +83,11 @@ struct daemon {
 	sd_event_source *wake_source;
 	int wake_fd; /* an eventfd: finished jobs and webhook pushes */
 
-	pthread_mutex_t lock; /* guards done and n_pushes */
+	pthread_mutex_t lock; /* guards done, n_pushes and status_json */
 	struct job *done;
 	unsigned n_pushes;
+	char *status_json; /* GET /status, rendered by the loop */
+	uint64_t started_usec; /* CLOCK_REALTIME */
 
 	bool cancel;   /* set once on SIGTERM, read by the sync threads (__atomic) */
 	bool is_ready; /* read by the server's thread (__atomic) */

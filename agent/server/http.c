@@ -267,7 +267,8 @@ static enum MHD_Result route(struct server *s, struct MHD_Connection *conn, cons
 			             "POST");
 		return on_webhook(s, conn, p, req);
 	}
-	if (streq(url, "/metrics") || streq(url, "/healthz") || streq(url, "/readyz")) {
+	if (streq(url, "/metrics") || streq(url, "/healthz") || streq(url, "/readyz") ||
+	    (streq(url, "/status") && s->o.ops && s->o.ops->status)) {
 		if (!streq(method, "GET") && !streq(method, "HEAD"))
 			return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
 			             "GET or HEAD only\n", "GET, HEAD");
@@ -279,6 +280,13 @@ static enum MHD_Result route(struct server *s, struct MHD_Connection *conn, cons
 
 			return reply_text(conn, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
 			                  ok ? "ready" : "not ready");
+		}
+		if (streq(url, "/status")) {
+			_cleanup_(strbuf_release) struct strbuf out = STRBUF_INIT;
+
+			s->o.ops->status(&out, s->o.userdata);
+			return reply(conn, MHD_HTTP_OK, "application/json", out.buf ? out.buf : "{}",
+			             NULL);
 		}
 		{
 			_cleanup_(strbuf_release) struct strbuf out = STRBUF_INIT;

@@ -87,8 +87,8 @@ bool server_webhook_event_matches(const struct server_webhook_event *ev, const c
                                   const char *ref);
 
 /*
- * The HTTP server of the daemon: POST /hooks/PROVIDER (above), GET /metrics, /healthz
- * and /readyz, on libmicrohttpd's own thread. A webhook never waits for a sync: a push of
+ * The HTTP server of the daemon: POST /hooks/PROVIDER (above), GET /metrics, /healthz,
+ * /readyz and /status, on libmicrohttpd's own thread. A webhook never waits for a sync: a push of
  * the configured repository and ref that was not delivered before calls ops->on_push and
  * is answered 202 at once. Answers: 202 accepted or ignored (not a push, another
  * repository or ref, a repeated delivery id, of the last 256), 400 malformed, 401 bad or
@@ -125,6 +125,8 @@ struct server_ops {
 	void (*metrics)(struct strbuf *out, void *userdata);
 	/* /readyz: 200 when true, 503 when false (NULL: always ready) */
 	bool (*is_ready)(void *userdata);
+	/* append the JSON document of GET /status (NULL: 404) */
+	void (*status)(struct strbuf *out, void *userdata);
 };
 
 struct server_options {

@@ -30,11 +30,9 @@ static json_t *signature_json(const struct source_signature *s)
 
 json_t *sync_now_rfc3339(void)
 {
-	char buf[64];
-	time_t t = time(NULL);
-	struct tm tm;
+	char buf[FORMAT_TIMESTAMP_MAX];
 
-	if (!gmtime_r(&t, &tm) || strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	if (!format_timestamp(buf, sizeof(buf), now_usec(CLOCK_REALTIME)))
 		return json_null();
 	return json_string(buf);
 }

@@ -20,7 +20,7 @@ import requests
 
 from gitutil import Repo
 from kubeutil import env, names  # noqa: F401 (fixtures)
-from kubeutil import commit_overlay, image_of, kubectl, state, wait_for, write_config
+from kubeutil import commit_overlay, image_of, kubectl, run, state, wait_for, write_config
 
 SECRET = "webhook-s3cret"
 
@@ -192,9 +192,25 @@ def test_notify_ready_status_watchdog_and_stop(driftless_bin, env, testenv, name
                        text=True)
     assert p.returncode == 0, p.stdout + p.stderr
 
+    # driftless status asks the daemon at webhook.listen what it is doing now
+    code, out, err = run(driftless_bin, env, "status", "-c", config)
+    assert code == 0, out + err
+    assert re.search(r"^daemon: pid %d, ready, since \S+; git at %s$" % (d.proc.pid, good[:12]),
+                     out, re.M), out
+    code, out, err = run(driftless_bin, env, "status", "-c", config, "-o", "json")
+    doc = json.loads(out)["daemon"]
+    assert doc["pid"] == d.proc.pid and doc["ready"] is True
+    assert doc["environments"]["dev"] == {"running": False, "queued": False, "since": None,
+                                          "status": "success, at %s" % good[:12]}
+
     assert d.stop() == 0
     assert d.notified("STOPPING=1")
     assert "stopped" in d.log()
+    code, out, err = run(driftless_bin, env, "status", "-c", config)
+    assert code == 0, out + err
+    assert re.search(r"^daemon: not running \(.*127\.0\.0\.1:%d" % port, out, re.M), out
+    code, out, err = run(driftless_bin, env, "status", "-c", config, "-o", "json")
+    assert json.loads(out)["daemon"] is None
 
 
 def test_webhooks_trigger_a_sync_and_bad_ones_do_not(driftless_bin, env, testenv, names,
@@ -374,6 +390,8 @@ def test_sigterm_mid_sync_stops_at_a_safe_point(driftless_bin, env, testenv, nam
                          backend_image="registry.invalid/backend:does-not-exist")
     assert github(d, push_body(repo)).status_code == 202
     wait_for("the apply", lambda: "does-not-exist" in image_of(env, ns, "backend"), timeout=30)
+    code, out, err = run(driftless_bin, env, "status", "-c", config)
+    assert re.search(r"^  dev: syncing since \S+Z$", out, re.M), out + err
     t = time.monotonic()
     assert d.stop(timeout=30) == 0
     assert time.monotonic() - t < 10

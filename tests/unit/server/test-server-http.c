@@ -54,7 +54,14 @@ static bool is_ready(void *userdata)
 	return ((struct seen *)userdata)->is_ready;
 }
 
+static void status(struct strbuf *out, void *userdata)
+{
+	(void)userdata;
+	strbuf_addstr(out, "{\"ready\": true}\n");
+}
+
 static const struct server_ops ops = {
+	.status = status,
 	.on_push = on_push,
 	.on_webhook_result = on_result,
 	.metrics = metrics,
@@ -171,6 +178,10 @@ static void test_server__webhooks_and_endpoints(void **state)
 	assert_int_equal(request(c, port, "GET", "/metrics", NULL, NULL, &body), 200);
 	assert_string_equal(body, "driftless_test_pushes 2\n");
 	free(body);
+	assert_int_equal(request(c, port, "GET", "/status", NULL, NULL, &body), 200);
+	assert_string_equal(body, "{\"ready\": true}\n");
+	free(body);
+	assert_int_equal(request(c, port, "POST", "/status", "x", NULL, NULL), 405);
 
 	/* a reload: another ref counts from the next request on */
 	server_set_webhook(s, "s3cret", 6, "https://git.example.com/ops/config", "refs/heads/dev",
