@@ -127,3 +127,19 @@ def test_status_before_any_sync(driftless_bin, tmp_path):
     assert doc["environments"] == [{"name": "prod", "path": "overlays/prod", "state": None}]
     p = run(driftless_bin, "status", "-c", str(config), "qa")
     assert p.returncode == 2 and "no environment is called 'qa'" in p.stderr
+
+
+def test_example_config_loads(driftless_bin):
+    """manifests/config/driftless.yaml, what `make install` ships as the example, is valid,
+    and its environments render from manifests/."""
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    config = os.path.join(repo, "manifests", "config", "driftless.yaml")
+    p = run(driftless_bin, "status", "-c", config, "-o", "json", "--daemon",
+            "http://127.0.0.1:9")
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    assert [e["name"] for e in doc["environments"]] == ["staging", "prod"]
+    assert doc["daemon"] is None
+    for e in doc["environments"]:
+        p = run(driftless_bin, "render", os.path.join(repo, "manifests", e["path"]))
+        assert p.returncode == 0, p.stderr
