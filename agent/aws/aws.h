@@ -4,6 +4,10 @@
  * parses the AWS Query protocol's XML replies.
  */
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #include <jansson.h>
 
 struct error;
@@ -16,3 +20,62 @@ void aws_library_versions(json_t *libs);
  * this first, so that a missing or wrong library is an error, not a stop mid-way.
  */
 int aws_load_library(struct error *reterr);
+
+/* --- credentials --- */
+
+struct aws_credentials {
+	char *access_key_id;
+	char *secret_access_key; /* wiped when released */
+	char *session_token;     /* NULL: long-term keys; wiped when released */
+	uint64_t expiration_usec; /* CLOCK_REALTIME; 0: never */
+};
+
+void aws_credentials_release(struct aws_credentials *c);
+
+/*
+ * --- AWS Signature Version 4 ---
+ *
+ * The canonical request: the method; the URL's path, normalised (dot segments and empty
+ * segments removed) when normalize_path, then URI-encoded (so a path that is already
+ * percent-encoded is encoded twice, as every service but S3 expects); the query's
+ * parameters decoded, encoded with only A-Z a-z 0-9 - _ . ~ left as they are, sorted by
+ * name then value; the headers, names in lower case, values trimmed with runs of white
+ * space made one, repeated names joined with ',', sorted (Host from the URL unless given;
+ * Authorization, User-Agent, Expect, Connection and X-Amzn-Trace-Id are never signed); the
+ * signed header names; the hex SHA-256 of the body. Then the string to sign
+ * (AWS4-HMAC-SHA256, the time, the scope DATE/REGION/SERVICE/aws4_request, the hash of the
+ * canonical request) and its HMAC-SHA256 with the key derived from the secret through the
+ * date, region, service and "aws4_request".
+ */
+struct aws_sigv4_request {
+	const char *method;
+	const char *url;             /* http(s)://host[:port]/path?query, as it is sent */
+	const char *const *headers;  /* "Name: value", NULL-terminated (may be NULL) */
+	const void *body;
+	size_t body_len;
+	const char *region;
+	const char *service;
+	uint64_t now_usec;           /* CLOCK_REALTIME; 0: now */
+	bool normalize_path;         /* every service but S3 */
+	bool sign_content_sha256;    /* add and sign X-Amz-Content-Sha256 (S3 style) */
+	bool omit_session_token;     /* a token is added but not signed (rare services) */
+};
+
+/*
+ * Sign r with c: *ret_headers (a strv, freed by the caller) are the headers to add to the
+ * request, "X-Amz-Date: ...", "X-Amz-Content-Sha256: ..." (with sign_content_sha256),
+ * "X-Amz-Security-Token: ..." (with a session token) and "Authorization: AWS4-HMAC-SHA256
+ * Credential=..., SignedHeaders=..., Signature=...". Errors: -EINVAL a URL that is not
+ * http(s), a header without a colon, no credentials, no region or service.
+ */
+int aws_sigv4_sign(const struct aws_sigv4_request *r, const struct aws_credentials *c,
+                   char ***ret_headers, struct error *reterr);
+
+/*
+ * r's URL with the signature in its query (X-Amz-Algorithm, X-Amz-Credential, X-Amz-Date,
+ * X-Amz-Expires, X-Amz-Security-Token with a session token, X-Amz-SignedHeaders,
+ * X-Amz-Signature), valid for expires_seconds (1 to 604800); the query comes out in
+ * canonical order. The headers of r that are signed must be sent with the URL.
+ */
+int aws_sigv4_presign(const struct aws_sigv4_request *r, const struct aws_credentials *c,
+                      unsigned expires_seconds, char **ret_url, struct error *reterr);
