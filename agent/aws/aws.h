@@ -79,3 +79,20 @@ int aws_sigv4_sign(const struct aws_sigv4_request *r, const struct aws_credentia
  */
 int aws_sigv4_presign(const struct aws_sigv4_request *r, const struct aws_credentials *c,
                       unsigned expires_seconds, char **ret_url, struct error *reterr);
+
+/*
+ * --- EKS ---
+ *
+ * The bearer token EKS clusters take from IAM principals (what `aws eks get-token` prints):
+ * "k8s-aws-v1." and the base64url, without padding, of an STS GetCallerIdentity URL
+ * presigned for AWS_EKS_TOKEN_URL_EXPIRES seconds with the signed header
+ * "x-k8s-aws-id: CLUSTER". sts_endpoint (NULL: https://sts.REGION.amazonaws.com) is for
+ * AWS_ENDPOINT_URL_STS and tests. The API server accepts a token for 15 minutes from
+ * now_usec (0: now); callers reuse one for AWS_EKS_TOKEN_REUSE_USEC.
+ */
+#define AWS_EKS_TOKEN_URL_EXPIRES 60
+#define AWS_EKS_TOKEN_REUSE_USEC  (14ULL * 60ULL * 1000000ULL)
+
+int aws_eks_token(const char *cluster, const char *region, const char *sts_endpoint,
+                  const struct aws_credentials *c, uint64_t now_usec, char **ret,
+                  struct error *reterr);
