@@ -96,3 +96,22 @@ int aws_sigv4_presign(const struct aws_sigv4_request *r, const struct aws_creden
 int aws_eks_token(const char *cluster, const char *region, const char *sts_endpoint,
                   const struct aws_credentials *c, uint64_t now_usec, char **ret,
                   struct error *reterr);
+
+/*
+ * --- XML replies ---
+ *
+ * An XML document as JSON: an element with element children is an object of them (a name
+ * that repeats becomes an array of its values, in order), any other element the string of
+ * its text; attributes and namespaces are dropped. *ret_root (may be NULL) gets the root
+ * element's name, *ret its value. Entities are not expanded and nothing is fetched.
+ * Errors: -EBADMSG not XML (reterr says where).
+ */
+int aws_xml_parse(const char *data, size_t len, char **ret_root, json_t **ret,
+                  struct error *reterr);
+
+/*
+ * container[member] as an array, for the lists of the Query protocol, whose one member
+ * comes out as a lone value: absent -> [], a value -> [value], an array as it is. A new
+ * reference.
+ */
+json_t *aws_xml_list(json_t *container, const char *member);
