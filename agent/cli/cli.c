@@ -149,6 +149,7 @@ const struct cli_command cli_commands[] = {
 	                "  -c, --config FILE      the config file (default: $DRIFTLESS_CONFIG,\n"
 	                "                         then /etc/driftless/driftless.yaml)\n",
 	        .run = cli_run,
+	        .is_long_running = true,
 	},
 	{
 	        .name = "status",

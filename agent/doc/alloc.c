@@ -15,10 +15,11 @@
 #	define UNDER_SANITIZER false
 #endif
 
-void doc_init(void)
+void doc_init(bool small_blocks)
 {
 	/* memory checkers must see every node: they get jansson's plain malloc() */
-	if (UNDER_SANITIZER || RUNNING_ON_VALGRIND || getenv("DRIFTLESS_SYSTEM_MALLOC"))
+	if (!small_blocks || UNDER_SANITIZER || RUNNING_ON_VALGRIND ||
+	    getenv("DRIFTLESS_SYSTEM_MALLOC"))
 		return;
 	json_set_alloc_funcs(smalloc, sfree);
 }

@@ -17,6 +17,7 @@
  * header.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -52,14 +53,15 @@ int doc_error_at(const struct doc_positions *p, const json_t *node, const json_t
                  const char *fmt, ...) __attribute__((format(printf, 8, 9)));
 
 /*
- * Call once at the start of main(), before any json_t exists: jansson then allocates its
- * nodes with core/smalloc, several times faster than malloc() for them (a render makes a
- * hundred thousand). Not under ASan, TSan or valgrind, nor with DRIFTLESS_SYSTEM_MALLOC set,
- * so that memory checkers still see every node. Programs that skip it (the unit tests) use
- * malloc(). After it, what json_dumps() returns is not for free(): use json_dump_callback()
- * or json_dumpf().
+ * Call once in main(), before any json_t exists. With small_blocks, jansson then allocates
+ * its nodes with core/smalloc, several times faster than malloc() for them (a render makes
+ * a hundred thousand), which keeps its peak for the life of the process: right for a
+ * command that exits, wrong for the daemon. Not under ASan, TSan or valgrind, nor with
+ * DRIFTLESS_SYSTEM_MALLOC set, so that memory checkers still see every node. Programs that
+ * skip it (the unit tests) use malloc(). After it, what json_dumps() returns is not for
+ * free(): use json_dump_callback() or json_dumpf().
  */
-void doc_init(void);
+void doc_init(bool small_blocks);
 
 /*
  * Append node as JSON text to out (json_dump_callback() with flags, JSON_INDENT(2) and the
