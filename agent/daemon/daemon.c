@@ -3,6 +3,7 @@
 #include "daemon/daemon.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,6 +207,7 @@ static void slot_drop(struct daemon *d, struct env_slot *slot)
 			d->n_slots--;
 			break;
 		}
+	daemon_slot_drop_context(slot);
 	free(slot->name);
 	free(slot);
 }
@@ -240,14 +242,20 @@ static void slots_update(struct daemon *d)
 	}
 }
 
-static void maybe_exit(struct daemon *d)
+static bool is_idle(const struct daemon *d)
 {
-	if (!d->is_stopping || d->fetching)
-		return;
+	if (d->fetching)
+		return false;
 	for (size_t i = 0; i < d->n_slots; i++)
 		if (d->slots[i]->running)
-			return;
-	(void)sd_event_exit(d->event, 0);
+			return false;
+	return true;
+}
+
+static void maybe_exit(struct daemon *d)
+{
+	if (d->is_stopping && is_idle(d))
+		(void)sd_event_exit(d->event, 0);
 }
 
 /* Sync slot now, or once its sync in flight ends. */
@@ -356,6 +364,18 @@ static void sync_done(struct daemon *d, struct job *job)
 	slot->running = NULL;
 	if (!result)
 		result = "error"; /* the state could not be read or the context not made */
+	/* keep the connection for the next sync, unless the cluster could not be reached */
+	if (job->owns_context && !streq(result, "error")) {
+		daemon_slot_drop_context(slot);
+		slot->context = TAKE_PTR(job->context);
+		slot->context_cfg = daemon_config_ref(job->cfg);
+		slot->context_made_usec = now_usec(CLOCK_MONOTONIC);
+		job->owns_context = false;
+	} else if (!job->owns_context && job->context && streq(result, "error")) {
+		/* the slot's: made again at the next sync */
+		job->context = NULL;
+		daemon_slot_drop_context(slot);
+	}
 	level = streq(result, "success") || streq(result, "unchanged")   ? LOG_INFO :
 	        streq(result, "skipped") || streq(result, "interrupted") ? LOG_WARNING :
 	                                                                   LOG_ERR;
@@ -386,6 +406,7 @@ static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 	struct daemon *d = userdata;
 	struct job *done, *next;
 	unsigned n_pushes;
+	bool had_done;
 	uint64_t n;
 
 	(void)s;
@@ -398,6 +419,7 @@ static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 	d->n_pushes = 0;
 	pthread_mutex_unlock(&d->lock);
 
+	had_done = done != NULL;
 	for (struct job *job = done; job; job = next) {
 		next = job->next;
 		(void)pthread_join(job->thread, NULL);
@@ -410,6 +432,9 @@ static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 	if (n_pushes > 0)
 		request_fetch(d, "webhook");
 	update_status(d);
+	if (had_done && is_idle(d))
+		/* a sync's peak (a render, the LISTs) is given back, not kept while idle */
+		(void)malloc_trim(0);
 	maybe_exit(d);
 	return 0;
 }
@@ -687,6 +712,7 @@ static void daemon_release(struct daemon *d)
 	if (d->wake_fd >= 0)
 		(void)close(d->wake_fd);
 	for (size_t i = 0; i < d->n_slots; i++) {
+		daemon_slot_drop_context(d->slots[i]);
 		free(d->slots[i]->name);
 		free(d->slots[i]);
 	}

@@ -15,6 +15,7 @@
 struct server;
 struct server_metrics;
 struct sync_config;
+struct sync_context;
 struct sync_environment;
 
 /* A loaded config, shared by the loop and the jobs started under it. Loop thread only. */
@@ -44,6 +45,9 @@ struct job {
 	pthread_t thread;
 	uint64_t started_usec;
 
+	struct sync_context *context; /* JOB_SYNC: the slot's, or made by the thread */
+	bool owns_context;            /* made by the thread: freed with the job unless taken */
+
 	/* filled by the thread */
 	int r;
 	struct error e;
@@ -61,6 +65,14 @@ struct env_slot {
 	bool is_queued;
 	bool is_removed;     /* left the config at a reload: dropped once idle */
 	uint64_t since_usec; /* CLOCK_REALTIME: when the sync in flight started */
+	/*
+	 * The cluster connection of the last sync, kept for the next (its TLS session and
+	 * discovery cache), made under context_cfg and dropped when the config changes, after
+	 * a sync that could not reach the cluster, and after CONTEXT_MAX_AGE_USEC.
+	 */
+	struct sync_context *context;
+	struct daemon_config *context_cfg;
+	uint64_t context_made_usec;
 	char status[160];    /* for STATUS= */
 };
 
@@ -99,7 +111,10 @@ struct daemon {
 	struct server_metrics *metrics;
 };
 
+#define CONTEXT_MAX_AGE_USEC (10ULL * 60ULL * 1000000ULL)
+
 /* work.c */
+void daemon_slot_drop_context(struct env_slot *slot);
 int job_start(struct daemon *d, enum job_kind kind, struct env_slot *slot);
 struct job *job_free(struct job *job);
 /* Wake the loop (any thread). */

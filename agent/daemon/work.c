@@ -23,11 +23,19 @@ void daemon_wake(struct daemon *d)
 		;
 }
 
+void daemon_slot_drop_context(struct env_slot *slot)
+{
+	slot->context = sync_context_free(slot->context);
+	slot->context_cfg = daemon_config_unref(slot->context_cfg);
+}
+
 struct job *job_free(struct job *job)
 {
 	if (!job)
 		return NULL;
 	json_decref(job->report);
+	if (job->owns_context)
+		sync_context_free(job->context);
 	daemon_config_unref(job->cfg);
 	free(job);
 	return NULL;
@@ -41,8 +49,16 @@ static void *job_main(void *userdata)
 	if (job->kind == JOB_FETCH) {
 		job->r = sync_fetch(job->cfg->c, &job->fetch, NULL, &job->e);
 	} else {
-		const struct sync_run_options o = { .no_fetch = true, .cancel = &d->cancel };
+		struct error e = ERROR_INIT;
+		struct sync_run_options o = { .no_fetch = true, .cancel = &d->cancel };
 
+		/* a context that cannot be made is the run's to report, in its state */
+		if (!job->context) {
+			if (sync_context_new_env(job->cfg->c, job->env, &job->context, &e) < 0)
+				job->context = NULL;
+			job->owns_context = job->context != NULL;
+		}
+		o.context = job->context;
 		job->r = sync_environment_run(job->cfg->c, job->env, &o, &job->report, &job->e);
 	}
 	job->duration_usec = now_usec(CLOCK_MONOTONIC) - job->started_usec;
@@ -72,6 +88,11 @@ int job_start(struct daemon *d, enum job_kind kind, struct env_slot *slot)
 			job_free(job);
 			return -ENOENT;
 		}
+		if (slot->context && slot->context_cfg == d->cfg &&
+		    now_usec(CLOCK_MONOTONIC) - slot->context_made_usec < CONTEXT_MAX_AGE_USEC)
+			job->context = slot->context;
+		else
+			daemon_slot_drop_context(slot);
 	}
 	/* the signals stay blocked in the thread: only the loop takes them (signalfd) */
 	r = -pthread_create(&job->thread, NULL, job_main, job);

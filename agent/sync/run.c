@@ -406,10 +406,10 @@ int sync_environment_run(const struct sync_config *c, const struct sync_environm
 	set_string(run.state, "environment", env->name);
 	(void)json_object_set_new(run.last_sync, "started_at", sync_now_rfc3339());
 
-	r = sync_context_new_env(c, env, &ctx, reterr);
+	r = run.o->context ? 0 : sync_context_new_env(c, env, &ctx, reterr);
 	if (r >= 0) {
-		run.ctx = ctx;
-		ctx->target.cancel = run.o->cancel;
+		run.ctx = run.o->context ? run.o->context : ctx;
+		run.ctx->target.cancel = run.o->cancel;
 		r = run_chain(&run, start_usec);
 	} else {
 		(void)finish(&run, "error", reterr ? reterr->message : NULL, start_usec);

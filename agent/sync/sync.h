@@ -284,6 +284,12 @@ struct sync_run_options {
 	bool retry_failed; /* try a revision that failed before (otherwise skipped) */
 	bool color;        /* for the diff in the report's "diff" text */
 	const bool *cancel; /* see struct sync_target; stops the run with "interrupted" */
+	/*
+	 * A context of this environment made before (sync_context_new_env() with the same
+	 * config), borrowed: its connection and discovery cache are reused. NULL: one is made
+	 * and freed by the run.
+	 */
+	struct sync_context *context;
 };
 
 /*
