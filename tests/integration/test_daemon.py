@@ -264,6 +264,9 @@ def test_webhooks_trigger_a_sync_and_bad_ones_do_not(driftless_bin, env, testenv
     assert d.metric("driftless_syncs_total", environment="dev", result="success") == syncs
     assert re.search(r"environment dev: sync success at %s" % new[:12], d.log())
     assert re.search(r"environment dev: applied Deployment %s/backend" % ns, d.log())
+    # the journal's fields (DRIFTLESS_ENV, _REVISION, _OBJECT, _RESULT), as logfmt shows them
+    assert re.search(r'env=dev revision=%s object="Deployment %s/backend" result=applied'
+                     % (new, ns), d.log()), d.log()
     assert d.stop() == 0
 
 

@@ -74,3 +74,21 @@ def test_units_verify(tmp_path):
              if l.strip() and "/usr/local/bin/driftless" not in l
              and "is not executable" not in l and "Command" not in l]
     assert not [l for l in lines if "Unknown" in l or "Failed" in l or "bad" in l], lines
+
+
+def test_make_install_puts_everything_in_place(tmp_path, driftless_bin):
+    dest = tmp_path / "pkg"
+    p = subprocess.run(["make", "--no-print-directory", "-C", REPO, "install",
+                        "DESTDIR=%s" % dest, "PREFIX=/usr", "SYSCONFDIR=/etc"],
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stdout + p.stderr
+    for path in ("usr/bin/driftless", "usr/lib/systemd/system/driftless.service",
+                 "usr/lib/systemd/system/driftless.socket",
+                 "etc/driftless/driftless.yaml.example"):
+        assert (dest / path).exists(), path
+    assert os.access(dest / "usr/bin/driftless", os.X_OK)
+    service = (dest / "usr/lib/systemd/system/driftless.service").read_text()
+    assert "@BINDIR@" not in service and "@SYSCONFDIR@" not in service
+    assert "ExecStart=/usr/bin/driftless run --config /etc/driftless/driftless.yaml" in service
+    assert (dest / "usr/lib/sysusers.d/driftless.conf").exists()
+    assert (dest / "usr/lib/tmpfiles.d/driftless.conf").exists()
