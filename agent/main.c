@@ -29,7 +29,7 @@ int main(int argc, char **argv)
 
 	/* the network half of `fetch`, which runs itself in a child (source/remote.c) */
 	if (argc == 2 && streq(argv[1], "__source-helper")) {
-		doc_init(true);
+		doc_init(DOC_ALLOC_FAST);
 		return source_helper_main();
 	}
 
@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 			cli_usage(stdout);
 			return cli_flush_stdout();
 		case 'V':
-			doc_init(true);
+			doc_init(DOC_ALLOC_FAST);
 			return cli_version(1, (char *[]){ version_name, NULL });
 		case ARG_LOG_LEVEL:
 			r = log_level_from_string(optarg);
@@ -69,11 +69,8 @@ int main(int argc, char **argv)
 	cmd = cli_command_find(argv[optind]);
 	if (!cmd)
 		return cli_usage_error(NULL, "unknown command '%s'", argv[optind]);
-	/*
-	 * Before any json_t: jansson's allocator. The daemon gives memory back between syncs,
-	 * which the small-block allocator, fast for the one-shot commands, does not.
-	 */
-	doc_init(!cmd->is_long_running);
+	/* before any json_t: jansson's allocator; the daemon's gives memory back between syncs */
+	doc_init(cmd->is_long_running ? DOC_ALLOC_RETURNING : DOC_ALLOC_FAST);
 	r = cmd->run(argc - optind, argv + optind);
 	parallel_shutdown(); /* the workers a command may have started, for leak checkers */
 	return r;

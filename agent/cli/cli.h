@@ -32,7 +32,7 @@ struct cli_command {
 	const char *summary;  /* one line for `driftless --help` */
 	const char *help;     /* the full text of `driftless help NAME` */
 	cli_run_fn *run;
-	bool is_long_running; /* the daemon: plain malloc() for jansson (doc_init()) */
+	bool is_long_running; /* the daemon: an allocator that gives memory back (doc_init()) */
 };
 
 /* The commands, terminated by an entry with a NULL name. */

@@ -756,6 +756,12 @@ static int setup(struct daemon *d, struct error *reterr)
 	r = load_libraries(reterr);
 	if (r < 0)
 		return r;
+	/*
+	 * Buffers from 128 KiB up (LIST pages, HTTP bodies) are mapped and unmapped on their
+	 * own, rather than from the heap as glibc's rising threshold would have them after the
+	 * first large one: a sync's peak goes back to the system when it ends.
+	 */
+	(void)mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 
 	/*
 	 * Taken through the loop's signalfd: blocked before any thread starts, so that every

@@ -7,6 +7,7 @@
 
 #include <valgrind/valgrind.h>
 
+#include "core/slab.h"
 #include "core/smalloc.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -15,11 +16,13 @@
 #	define UNDER_SANITIZER false
 #endif
 
-void doc_init(bool small_blocks)
+void doc_init(enum doc_alloc how)
 {
 	/* memory checkers must see every node: they get jansson's plain malloc() */
-	if (!small_blocks || UNDER_SANITIZER || RUNNING_ON_VALGRIND ||
-	    getenv("DRIFTLESS_SYSTEM_MALLOC"))
+	if (UNDER_SANITIZER || RUNNING_ON_VALGRIND || getenv("DRIFTLESS_SYSTEM_MALLOC"))
 		return;
-	json_set_alloc_funcs(smalloc, sfree);
+	if (how == DOC_ALLOC_RETURNING)
+		json_set_alloc_funcs(slab_alloc, slab_free);
+	else
+		json_set_alloc_funcs(smalloc, sfree);
 }

@@ -53,15 +53,23 @@ int doc_error_at(const struct doc_positions *p, const json_t *node, const json_t
                  const char *fmt, ...) __attribute__((format(printf, 8, 9)));
 
 /*
- * Call once in main(), before any json_t exists. With small_blocks, jansson then allocates
- * its nodes with core/smalloc, several times faster than malloc() for them (a render makes
- * a hundred thousand), which keeps its peak for the life of the process: right for a
- * command that exits, wrong for the daemon. Not under ASan, TSan or valgrind, nor with
- * DRIFTLESS_SYSTEM_MALLOC set, so that memory checkers still see every node. Programs that
- * skip it (the unit tests) use malloc(). After it, what json_dumps() returns is not for
- * free(): use json_dump_callback() or json_dumpf().
+ * jansson's allocator, chosen once in main() with doc_init() before any json_t exists:
+ *	DOC_ALLOC_FAST       core/smalloc, several times faster than malloc() for nodes (a
+ *	                     render makes a hundred thousand); keeps its peak for the life of
+ *	                     the process: for commands that exit
+ *	DOC_ALLOC_RETURNING  core/slab, which unmaps what is free: for the daemon, whose idle
+ *	                     memory would otherwise stay at the peak of its largest sync
+ * Neither under ASan, TSan or valgrind, nor with DRIFTLESS_SYSTEM_MALLOC set, so that memory
+ * checkers still see every node: then malloc(), as in programs that skip it (the unit
+ * tests). After it, what json_dumps() returns is not for free(): use json_dump_callback() or
+ * json_dumpf().
  */
-void doc_init(bool small_blocks);
+enum doc_alloc {
+	DOC_ALLOC_FAST,
+	DOC_ALLOC_RETURNING,
+};
+
+void doc_init(enum doc_alloc how);
 
 /*
  * Append node as JSON text to out (json_dump_callback() with flags, JSON_INDENT(2) and the
