@@ -159,6 +159,20 @@ def last_sync(tmp_path):
         return {}
 
 
+def started(driftless_bin, env, testenv, names, tmp_path, spawn):
+    """A repository with a first commit, and the daemon on it once its first sync is done:
+    (repo, port, config, daemon)."""
+    ns, group = names
+    repo = Repo(testenv, tmp_path, "daemon")
+    commit_overlay(repo, "first", ns, group)
+    port = free_port()
+    config = daemon_config(tmp_path, testenv, repo, ns, port)
+    d = Daemon(spawn, driftless_bin, env, config, tmp_path, port)
+    d.wait_notified("READY=1")
+    wait_for("the first sync", lambda: last_sync(tmp_path).get("result") == "success")
+    return repo, port, config, d
+
+
 def test_notify_ready_status_watchdog_and_stop(driftless_bin, env, testenv, names, tmp_path,
                                                spawn):
     ns, group = names
@@ -216,13 +230,7 @@ def test_notify_ready_status_watchdog_and_stop(driftless_bin, env, testenv, name
 def test_webhooks_trigger_a_sync_and_bad_ones_do_not(driftless_bin, env, testenv, names,
                                                       tmp_path, spawn):
     ns, group = names
-    repo = Repo(testenv, tmp_path, "daemon")
-    commit_overlay(repo, "first", ns, group)
-    port = free_port()
-    config = daemon_config(tmp_path, testenv, repo, ns, port)
-    d = Daemon(spawn, driftless_bin, env, config, tmp_path, port)
-    d.wait_notified("READY=1")
-    wait_for("the first sync", lambda: last_sync(tmp_path).get("result") == "success")
+    repo, port, config, d = started(driftless_bin, env, testenv, names, tmp_path, spawn)
 
     new = commit_overlay(repo, "new backend", ns, group, backend_image="nginx:1.28")
     body = push_body(repo)
@@ -272,13 +280,7 @@ def test_webhooks_trigger_a_sync_and_bad_ones_do_not(driftless_bin, env, testenv
 
 def test_burst_of_webhooks_coalesces(driftless_bin, env, testenv, names, tmp_path, spawn):
     ns, group = names
-    repo = Repo(testenv, tmp_path, "daemon")
-    commit_overlay(repo, "first", ns, group)
-    port = free_port()
-    config = daemon_config(tmp_path, testenv, repo, ns, port)
-    d = Daemon(spawn, driftless_bin, env, config, tmp_path, port)
-    d.wait_notified("READY=1")
-    wait_for("the first sync", lambda: last_sync(tmp_path).get("result") == "success")
+    repo, port, config, d = started(driftless_bin, env, testenv, names, tmp_path, spawn)
     fetches = d.metric("driftless_git_fetches_total", result="success")
     syncs = sum(d.metric("driftless_syncs_total", environment="dev", result=r)
                 for r in ("success", "unchanged"))
@@ -347,13 +349,7 @@ def test_socket_activation(driftless_bin, env, testenv, names, tmp_path, spawn):
 def test_sighup_reloads_a_good_config_and_refuses_a_bad_one(driftless_bin, env, testenv, names,
                                                              tmp_path, spawn):
     ns, group = names
-    repo = Repo(testenv, tmp_path, "daemon")
-    commit_overlay(repo, "first", ns, group)
-    port = free_port()
-    config = daemon_config(tmp_path, testenv, repo, ns, port)
-    d = Daemon(spawn, driftless_bin, env, config, tmp_path, port)
-    d.wait_notified("READY=1")
-    wait_for("the first sync", lambda: last_sync(tmp_path).get("result") == "success")
+    repo, port, config, d = started(driftless_bin, env, testenv, names, tmp_path, spawn)
 
     # a bad config: refused, named by file, line and field; the running one is kept
     good_text = open(config).read()
