@@ -240,7 +240,6 @@ static char *canonical_query(const char *query)
 	}
 	if (n > 1)
 		qsort(params, n, sizeof(*params), param_compare);
-	strbuf_addstr(&out, "");
 	for (size_t i = 0; i < n; i++) {
 		strbuf_addf(&out, "%s%s=%s", i ? "&" : "", params[i].key, params[i].value);
 		free(params[i].key);

@@ -693,9 +693,9 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
 	(void)sd_notify(false, "RELOADING=1");
 	(void)reload(d);
 	update_status(d);
-	(void)sd_notify(false, "READY=1");
-	if (!d->is_ready)
-		(void)sd_notify(false, "READY=0");
+	/* the end of the reload; before the first good fetch, READY=1 is still to come */
+	if (d->is_ready)
+		(void)sd_notify(false, "READY=1");
 	return 0;
 }
 
