@@ -115,3 +115,37 @@ int aws_xml_parse(const char *data, size_t len, char **ret_root, json_t **ret,
  * reference.
  */
 json_t *aws_xml_list(json_t *container, const char *member);
+
+/*
+ * --- profiles ---
+ *
+ * A profile of the shared files, as the SDKs read them: $AWS_CONFIG_FILE (~/.aws/config;
+ * sections [default] and [profile NAME]) and $AWS_SHARED_CREDENTIALS_FILE
+ * (~/.aws/credentials; sections [NAME]), the credentials file winning for a key both set.
+ * Keys are case-insensitive; comments start with # or ;; nested settings (indented lines)
+ * and unknown keys are skipped. A missing file is an empty one. Every value is a string,
+ * NULL when not set; all are wiped when released.
+ */
+struct aws_profile {
+	char *name;
+	char *aws_access_key_id;
+	char *aws_secret_access_key;
+	char *aws_session_token;
+	char *region;
+	char *role_arn;
+	char *source_profile;
+	char *credential_source;
+	char *external_id;
+	char *role_session_name;
+	char *web_identity_token_file;
+	char *credential_process;
+	char *duration_seconds;
+	char *endpoint_url;
+};
+
+/*
+ * Load the profile name (NULL or "": $AWS_PROFILE, else "default"). Errors: -ENOENT a
+ * profile in neither file, -EBADMSG a line that is not INI (file:line), those of reading.
+ */
+int aws_profile_load(const char *name, struct aws_profile *ret, struct error *reterr);
+void aws_profile_release(struct aws_profile *p);
