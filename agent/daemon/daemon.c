@@ -625,6 +625,7 @@ static int on_stop(sd_event_source *s, const struct signalfd_siginfo *si, void *
 	           strsignal((int)si->ssi_signo));
 	d->is_stopping = true;
 	__atomic_store_n(&d->cancel, true, __ATOMIC_RELEASE);
+	source_fetch_cancel();
 	(void)sd_notify(false, "STOPPING=1");
 	(void)sd_event_source_set_enabled(d->poll_timer, SD_EVENT_OFF);
 	/* webhooks are answered no more: the socket stays with systemd for the next start */

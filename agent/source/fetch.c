@@ -241,9 +241,34 @@ static const char *helper_self(char *buf, size_t size)
 	return buf;
 }
 
+/* Set once by source_fetch_cancel(): fetches in flight stop, later ones do not start. */
+static bool cancelled;
+
+void source_fetch_cancel(void)
+{
+	__atomic_store_n(&cancelled, true, __ATOMIC_RELEASE);
+}
+
+static bool is_cancelled(void)
+{
+	return __atomic_load_n(&cancelled, __ATOMIC_ACQUIRE);
+}
+
+/* Sleep usec, or less when a cancel comes. */
+static void sleep_unless_cancelled(uint64_t usec)
+{
+	while (usec > 0 && !is_cancelled()) {
+		uint64_t slice = MIN(usec, 100 * USEC_PER_MSEC);
+
+		(void)usleep((useconds_t)slice);
+		usec -= slice;
+	}
+}
+
 /*
  * Run the helper with request on its stdin; its JSON reply goes to *ret. -ETIMEDOUT when
- * it did not finish within timeout_usec (it is killed), -EIO when it died or said nothing.
+ * it did not finish within timeout_usec (it is killed), -ECANCELED when source_fetch_cancel()
+ * came first (killed too), -EIO when it died or said nothing.
  */
 static int helper_run(json_t *request, uint64_t timeout_usec, json_t **ret, struct error *reterr)
 {
@@ -256,10 +281,12 @@ static int helper_run(json_t *request, uint64_t timeout_usec, json_t **ret, stru
 	sigset_t all, none;
 	int in[2], out[2], status = 0, r;
 	struct strbuf reply = STRBUF_INIT, req = STRBUF_INIT;
-	bool timed_out = false;
+	bool timed_out = false, was_cancelled = false;
 	json_error_t jerr;
 	pid_t pid;
 
+	if (is_cancelled())
+		return error_set(reterr, -ECANCELED, "stopped: the agent is shutting down");
 	/* a socket, not a pipe, for the request: send() can then refuse SIGPIPE */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) < 0)
 		return error_set(reterr, -errno, "socketpair: %s", strerror(errno));
@@ -305,10 +332,12 @@ static int helper_run(json_t *request, uint64_t timeout_usec, json_t **ret, stru
 			timed_out = true;
 			break;
 		}
-		r = poll(&p, 1,
-		         (int)((deadline - now + 999) / 1000 > INT_MAX ?
-		                       INT_MAX :
-		                       (deadline - now + 999) / 1000));
+		if (is_cancelled()) {
+			was_cancelled = true;
+			break;
+		}
+		/* in slices, to notice a cancel */
+		r = poll(&p, 1, (int)MIN((deadline - now + 999) / 1000, (uint64_t)100));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r == 0)
@@ -322,13 +351,14 @@ static int helper_run(json_t *request, uint64_t timeout_usec, json_t **ret, stru
 			strbuf_add(&reply, buf, (size_t)k);
 	}
 	close(out[0]);
-	if (timed_out)
+	if (timed_out || was_cancelled)
 		(void)kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (timed_out) {
+	if (timed_out || was_cancelled) {
 		strbuf_release(&reply);
-		return error_set(reterr, -ETIMEDOUT, "timed out");
+		return timed_out ? error_set(reterr, -ETIMEDOUT, "timed out") :
+		                   error_set(reterr, -ECANCELED, "stopped: the agent is shutting down");
 	}
 	*ret = json_loadb(reply.buf, reply.len, 0, &jerr);
 	strbuf_release(&reply);
@@ -560,7 +590,7 @@ static int fetch_remote(const struct source_config *c, const char *repo_dir, con
 			*ret_reply = reply;
 			break;
 		}
-		if (!retry || attempt >= c->retries) {
+		if (!retry || attempt >= c->retries || is_cancelled()) {
 			if (attempt > 0)
 				(void)error_prefix(&e, r, "after %u attempts", attempt + 1);
 			*reterr = e;
@@ -572,9 +602,7 @@ static int fetch_remote(const struct source_config *c, const char *repo_dir, con
 
 			log_warning("%s; retrying in %s", e.message,
 			            format_timespan(span, sizeof(span), delay));
-			(void)usleep((useconds_t)(delay > 3600 * USEC_PER_SEC ?
-			                                  3600 * USEC_PER_SEC :
-			                                  delay));
+			sleep_unless_cancelled(delay > 3600 * USEC_PER_SEC ? 3600 * USEC_PER_SEC : delay);
 		}
 	}
 	json_decref(request);

@@ -215,6 +215,13 @@ struct source_fetch_result {
 int source_fetch(const struct source_config *c, const char *repo_dir,
                  struct source_fetch_result *ret, struct error *reterr);
 
+/*
+ * Stop every fetch in flight (its helper is killed; source_fetch() fails with -ECANCELED
+ * and the revision in use stays) and refuse the ones that follow: for a daemon that is
+ * stopping. Thread-safe, async-signal-safe, for good.
+ */
+void source_fetch_cancel(void);
+
 /* The revision in use in the clone at repo_dir; -ENOENT when there is none yet. */
 int source_current(const char *repo_dir, char ret[SOURCE_REVISION_MAX], struct error *reterr);
 

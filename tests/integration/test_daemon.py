@@ -506,3 +506,24 @@ def test_sync_loop_under_valgrind_leaks_nothing(driftless_bin, env, testenv, nam
     assert report.exists()
     assert code == 0, report.read_text()
     assert "definitely lost" not in report.read_text(), report.read_text()
+
+
+def test_sigterm_during_a_fetch_that_hangs(driftless_bin, env, tmp_path, spawn):
+    """A git server that accepts and never answers: the stop does not wait for
+    source.timeout, the fetch helper is killed."""
+    blackhole = socket.socket()
+    blackhole.bind(("127.0.0.1", 0))
+    blackhole.listen(8)
+    port = free_port()
+    config = tmp_path / "driftless.yaml"
+    config.write_text("source:\n  url: https://localhost:%d/repo.git\n  timeout: 10m\n"
+                      "  retries: 0\nstate_dir: %s\nwebhook:\n  listen: 127.0.0.1:%d\n"
+                      % (blackhole.getsockname()[1], tmp_path / "state", port))
+    d = Daemon(spawn, driftless_bin, env, str(config), tmp_path, port)
+    wait_for("the fetch", lambda: d.notified("STATUS=fetching"))
+    time.sleep(1)
+    t = time.monotonic()
+    assert d.stop(timeout=60) == 0
+    assert time.monotonic() - t < 10
+    assert re.search(r"Failed to fetch the source: .*shutting down", d.log()), d.log()
+    blackhole.close()
