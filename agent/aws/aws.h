@@ -149,3 +149,67 @@ struct aws_profile {
  */
 int aws_profile_load(const char *name, struct aws_profile *ret, struct error *reterr);
 void aws_profile_release(struct aws_profile *p);
+
+/*
+ * --- where credentials come from ---
+ *
+ * A provider hands out copies (released by the caller with aws_credentials_release()),
+ * thread-safe. _new_default() follows the SDKs' chain; today that is the environment
+ * (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) and -ENOKEY without it.
+ */
+struct aws_credentials_provider;
+
+struct aws_credentials_provider *aws_credentials_provider_new_static(const struct aws_credentials *c);
+int aws_credentials_provider_new_default(struct aws_credentials_provider **ret,
+                                         struct error *reterr);
+int aws_credentials_provider_get(struct aws_credentials_provider *p, struct aws_credentials *ret,
+                                 struct error *reterr);
+struct aws_credentials_provider *aws_credentials_provider_free(struct aws_credentials_provider *p);
+
+/*
+ * --- the Query protocol (RDS, STS) ---
+ *
+ * aws_query() POSTs Action, Version and params (name, value, name, value, ..., NULL;
+ * form-encoded here) to the endpoint, signed with SigV4, and gives the ACTIONResult
+ * element of the reply as JSON (see aws_xml_parse()). Throttling codes, HTTP 5xx and
+ * broken connections are retried up to max_attempts (3) in all, with full-jitter
+ * exponential backoff from 1 s capped at 20 s, as the SDKs' standard retry mode does.
+ *
+ * Errors carry the service, the action, AWS's code and message and the request id
+ * ("RDS ModifyDBInstance: InvalidParameterCombination: ... (HTTP 400, request id ...)"),
+ * with the code mapped by aws_error_code_to_errno(): -EACCES credentials or permissions,
+ * -ENOENT *NotFound, -EBUSY an instance or group in a state that does not allow the call
+ * now (come back later), -EEXIST *AlreadyExists, -EINVAL a parameter, -EDQUOT a quota,
+ * -EAGAIN throttled until the attempts ran out, -EPROTO anything else; -EIO a server
+ * error; the transport errors of http_client_do().
+ */
+#define AWS_MAX_ATTEMPTS_DEFAULT 3
+
+struct aws_client_options {
+	const char *service;      /* "rds", "sts": the signing name and endpoint prefix */
+	const char *service_name; /* for messages: "RDS" (NULL: service) */
+	const char *version;      /* "2014-10-31" */
+	const char *region;
+	const char *endpoint;     /* from the config file; see aws_endpoint() */
+	const char *ca_file;      /* NULL: the system's CAs */
+	struct aws_credentials_provider *credentials; /* borrowed */
+	unsigned max_attempts;                        /* 0: AWS_MAX_ATTEMPTS_DEFAULT */
+	uint64_t backoff_initial_usec, backoff_max_usec; /* 0: 1 s and 20 s */
+};
+
+struct aws_client;
+
+int aws_client_new(const struct aws_client_options *o, struct aws_client **ret,
+                   struct error *reterr);
+struct aws_client *aws_client_free(struct aws_client *c);
+const char *aws_client_endpoint(const struct aws_client *c);
+int aws_query(struct aws_client *c, const char *action, const char *const *params, json_t **ret,
+              struct error *reterr);
+int aws_error_code_to_errno(const char *code);
+
+/*
+ * The endpoint of service in region, without a trailing '/': $AWS_ENDPOINT_URL_<SERVICE>
+ * (upper case, '-' and ' ' as '_'), else $AWS_ENDPOINT_URL, else configured (may be NULL),
+ * else https://SERVICE.REGION.amazonaws.com (.com.cn in China). Freed by the caller.
+ */
+char *aws_endpoint(const char *service, const char *region, const char *configured);

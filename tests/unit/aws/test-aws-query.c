@@ -1,0 +1,319 @@
+/*
+ * aws_query() against a small fake of an AWS Query endpoint on loopback: the signed form
+ * POST, the result element, the error reply read into a message and an errno, and the
+ * standard retry mode (throttling and 5xx retried, the rest not). Against moto, with its
+ * signature checking, in the integration tests of the RDS kinds.
+ */
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "aws/aws.h"
+#include "core/error.h"
+
+struct canned {
+	int status;
+	const char *body;
+};
+
+struct fake {
+	int fd;
+	uint16_t port;
+	const struct canned *replies;
+	size_t n_replies;
+	size_t served;
+	char last_request[8192];
+	pthread_t thread;
+};
+
+static void *serve(void *userdata)
+{
+	struct fake *f = userdata;
+
+	for (size_t i = 0; i < f->n_replies; i++) {
+		int c = accept(f->fd, NULL, NULL);
+		char buf[8192], out[8192];
+		size_t len = 0;
+		const char *end = NULL;
+		size_t want = 0;
+
+		if (c < 0)
+			break;
+		for (;;) {
+			ssize_t k = read(c, buf + len, sizeof(buf) - 1 - len);
+
+			if (k <= 0)
+				break;
+			len += (size_t)k;
+			buf[len] = '\0';
+			end = strstr(buf, "\r\n\r\n");
+			if (end) {
+				const char *cl = strcasestr(buf, "Content-Length:");
+
+				want = (size_t)(end + 4 - buf) +
+				       (cl ? strtoul(cl + 15, NULL, 10) : 0);
+				if (len >= want)
+					break;
+			}
+		}
+		memcpy(f->last_request, buf, len + 1);
+		snprintf(out, sizeof(out),
+		         "HTTP/1.1 %d X\r\nContent-Type: text/xml\r\nContent-Length: %zu\r\n"
+		         "Connection: close\r\n\r\n%s",
+		         f->replies[i].status, strlen(f->replies[i].body), f->replies[i].body);
+		(void)!write(c, out, strlen(out));
+		close(c);
+		f->served++;
+	}
+	return NULL;
+}
+
+static void fake_start(struct fake *f, const struct canned *replies, size_t n)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+
+	*f = (struct fake){ .replies = replies, .n_replies = n };
+	f->fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(f->fd >= 0);
+	assert_int_equal(bind(f->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(f->fd, 8), 0);
+	assert_int_equal(getsockname(f->fd, (struct sockaddr *)&a, &alen), 0);
+	f->port = ntohs(a.sin_port);
+	assert_int_equal(pthread_create(&f->thread, NULL, serve, f), 0);
+}
+
+static void fake_stop(struct fake *f)
+{
+	shutdown(f->fd, SHUT_RDWR);
+	close(f->fd);
+	pthread_join(f->thread, NULL);
+}
+
+static const char ok_reply[] =
+        "<DescribeDBInstancesResponse xmlns=\"http://rds.amazonaws.com/doc/2014-10-31/\">"
+        "<DescribeDBInstancesResult><DBInstances><DBInstance>"
+        "<DBInstanceIdentifier>shop-db</DBInstanceIdentifier>"
+        "<DBInstanceClass>db.t4g.medium</DBInstanceClass>"
+        "</DBInstance></DBInstances></DescribeDBInstancesResult>"
+        "<ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata>"
+        "</DescribeDBInstancesResponse>";
+
+static const char not_found_reply[] =
+        "<ErrorResponse xmlns=\"http://rds.amazonaws.com/doc/2014-10-31/\"><Error>"
+        "<Type>Sender</Type><Code>DBInstanceNotFound</Code>"
+        "<Message>DBInstance shop-db not found.</Message></Error>"
+        "<RequestId>abc-123</RequestId></ErrorResponse>";
+
+static const char throttled_reply[] =
+        "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
+        "<Message>Rate exceeded</Message></Error><RequestId>t-1</RequestId></ErrorResponse>";
+
+static struct aws_client *client(struct fake *f, struct aws_credentials_provider *p)
+{
+	char endpoint[64];
+	struct aws_client_options o = {
+		.service = "rds",
+		.service_name = "RDS",
+		.version = "2014-10-31",
+		.region = "eu-west-1",
+		.endpoint = endpoint,
+		.credentials = p,
+		.backoff_initial_usec = 1000,
+		.backoff_max_usec = 2000,
+	};
+	struct aws_client *c = NULL;
+	struct error e = ERROR_INIT;
+
+	snprintf(endpoint, sizeof(endpoint), "http://127.0.0.1:%u/", f->port);
+	unsetenv("AWS_ENDPOINT_URL");
+	unsetenv("AWS_ENDPOINT_URL_RDS");
+	if (aws_client_new(&o, &c, &e) < 0)
+		fail_msg("%s", e.message);
+	/* the configured endpoint, without its trailing '/' */
+	endpoint[strlen(endpoint) - 1] = '\0';
+	assert_string_equal(aws_client_endpoint(c), endpoint);
+	return c;
+}
+
+static const struct aws_credentials keys = { .access_key_id = (char *)"AKIDTEST",
+	                                     .secret_access_key = (char *)"secret",
+	                                     .session_token = (char *)"tok" };
+
+static void test_query__result_and_request(void **state)
+{
+	static const struct canned replies[] = { { 200, ok_reply } };
+	struct aws_credentials_provider *p = aws_credentials_provider_new_static(&keys);
+	struct fake f;
+	struct aws_client *c;
+	struct error e = ERROR_INIT;
+	json_t *result = NULL, *list;
+
+	(void)state;
+	fake_start(&f, replies, 1);
+	c = client(&f, p);
+	assert_int_equal(
+	        aws_query(c, "DescribeDBInstances",
+	                  (const char *const[]){ "DBInstanceIdentifier", "shop db/1", NULL },
+	                  &result, &e),
+	        0);
+	list = aws_xml_list(json_object_get(result, "DBInstances"), "DBInstance");
+	assert_string_equal(
+	        json_string_value(json_object_get(json_array_get(list, 0), "DBInstanceClass")),
+	        "db.t4g.medium");
+	json_decref(list);
+	json_decref(result);
+	fake_stop(&f);
+	assert_non_null(strstr(f.last_request, "POST / HTTP/1.1"));
+	assert_non_null(strstr(f.last_request,
+	                       "\r\n\r\nAction=DescribeDBInstances&Version=2014-10-31&"
+	                       "DBInstanceIdentifier=shop%20db%2F1"));
+	assert_non_null(
+	        strstr(f.last_request, "Authorization: AWS4-HMAC-SHA256 Credential=AKIDTEST/"));
+	assert_non_null(strstr(f.last_request,
+	                       "/eu-west-1/rds/aws4_request, SignedHeaders="
+	                       "content-type;host;x-amz-date;x-amz-security-token, "));
+	assert_non_null(strstr(f.last_request, "X-Amz-Security-Token: tok"));
+	aws_client_free(c);
+	aws_credentials_provider_free(p);
+}
+
+static void test_query__errors_and_retries(void **state)
+{
+	static const struct canned replies[] = {
+		{ 404, not_found_reply }, /* not retried */
+		{ 400, throttled_reply },
+		{ 200, ok_reply }, /* retried once */
+		{ 500, "oops" },
+		{ 503, "" },
+		{ 502, "" }, /* three attempts */
+		{ 403, "<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code></Error>"
+		       "</ErrorResponse>" },
+	};
+	struct aws_credentials_provider *p = aws_credentials_provider_new_static(&keys);
+	struct fake f;
+	struct aws_client *c;
+	struct error e = ERROR_INIT;
+	json_t *result = NULL;
+
+	(void)state;
+	fake_start(&f, replies, sizeof(replies) / sizeof(replies[0]));
+	c = client(&f, p);
+	assert_int_equal(aws_query(c, "DescribeDBInstances", NULL, &result, &e), -ENOENT);
+	assert_string_equal(e.message, "RDS DescribeDBInstances: DBInstanceNotFound: DBInstance "
+	                               "shop-db not found. (HTTP 404, request id abc-123)");
+	assert_int_equal(f.served, 1);
+	assert_int_equal(aws_query(c, "DescribeDBInstances", NULL, &result, &e), 0);
+	json_decref(result);
+	assert_int_equal(f.served, 3);
+	assert_int_equal(aws_query(c, "DescribeDBInstances", NULL, &result, &e), -EIO);
+	assert_non_null(strstr(e.message, "HTTP 502"));
+	assert_int_equal(f.served, 6);
+	assert_int_equal(aws_query(c, "ModifyDBInstance", NULL, &result, &e), -EACCES);
+	assert_non_null(strstr(e.message, "RDS ModifyDBInstance: SignatureDoesNotMatch"));
+	fake_stop(&f);
+	aws_client_free(c);
+	aws_credentials_provider_free(p);
+}
+
+static void test_query__error_codes_and_endpoints(void **state)
+{
+	static const struct {
+		const char *code;
+		int want;
+	} codes[] = {
+		{ "Throttling", -EAGAIN },
+		{ "RequestLimitExceeded", -EAGAIN },
+		{ "ExpiredToken", -EACCES },
+		{ "AccessDenied", -EACCES },
+		{ "DBInstanceNotFound", -ENOENT },
+		{ "DBParameterGroupNotFoundFault", -ENOENT },
+		{ "InvalidDBInstanceState", -EBUSY },
+		{ "InvalidDBInstanceStateFault", -EBUSY },
+		{ "DBInstanceAlreadyExists", -EEXIST },
+		{ "InvalidParameterCombination", -EINVAL },
+		{ "StorageQuotaExceeded", -EDQUOT },
+		{ "SomethingElse", -EPROTO },
+	};
+	char *url;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (aws_error_code_to_errno(codes[i].code) != codes[i].want)
+			fail_msg("%s: %d", codes[i].code, aws_error_code_to_errno(codes[i].code));
+
+	unsetenv("AWS_ENDPOINT_URL");
+	unsetenv("AWS_ENDPOINT_URL_RDS");
+	url = aws_endpoint("rds", "eu-west-1", NULL);
+	assert_string_equal(url, "https://rds.eu-west-1.amazonaws.com");
+	free(url);
+	url = aws_endpoint("rds", "cn-north-1", NULL);
+	assert_string_equal(url, "https://rds.cn-north-1.amazonaws.com.cn");
+	free(url);
+	url = aws_endpoint("rds", "eu-west-1", "https://config.example/");
+	assert_string_equal(url, "https://config.example");
+	free(url);
+	setenv("AWS_ENDPOINT_URL", "http://all.example", 1);
+	url = aws_endpoint("rds", "eu-west-1", "https://config.example/");
+	assert_string_equal(url, "http://all.example");
+	free(url);
+	setenv("AWS_ENDPOINT_URL_RDS", "http://rds.example/", 1);
+	url = aws_endpoint("rds", "eu-west-1", NULL);
+	assert_string_equal(url, "http://rds.example");
+	free(url);
+	unsetenv("AWS_ENDPOINT_URL");
+	unsetenv("AWS_ENDPOINT_URL_RDS");
+}
+
+static void test_query__environment_credentials(void **state)
+{
+	struct aws_credentials_provider *p = NULL;
+	struct aws_credentials c = { 0 };
+	struct error e = ERROR_INIT;
+
+	(void)state;
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	unsetenv("AWS_SESSION_TOKEN");
+	assert_int_equal(aws_credentials_provider_new_default(&p, &e), -ENOKEY);
+	assert_non_null(strstr(e.message, "AWS_ACCESS_KEY_ID"));
+	setenv("AWS_ACCESS_KEY_ID", "AKIDENV", 1);
+	assert_int_equal(aws_credentials_provider_new_default(&p, &e), -ENOKEY);
+	assert_non_null(strstr(e.message, "only one is set"));
+	setenv("AWS_SECRET_ACCESS_KEY", "envsecret", 1);
+	setenv("AWS_SESSION_TOKEN", "envtoken", 1);
+	assert_int_equal(aws_credentials_provider_new_default(&p, &e), 0);
+	assert_int_equal(aws_credentials_provider_get(p, &c, &e), 0);
+	assert_string_equal(c.access_key_id, "AKIDENV");
+	assert_string_equal(c.secret_access_key, "envsecret");
+	assert_string_equal(c.session_token, "envtoken");
+	aws_credentials_release(&c);
+	aws_credentials_provider_free(p);
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	unsetenv("AWS_SESSION_TOKEN");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_query__result_and_request),
+		cmocka_unit_test(test_query__errors_and_retries),
+		cmocka_unit_test(test_query__error_codes_and_endpoints),
+		cmocka_unit_test(test_query__environment_credentials),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
