@@ -41,6 +41,12 @@ char *format_timespan(char *buf, size_t size, uint64_t usec);
 char *format_timestamp(char *buf, size_t size, uint64_t realtime_usec);
 #define FORMAT_TIMESTAMP_MAX 32
 
+/*
+ * The other way: an RFC 3339 time ("2026-01-02T03:04:05Z", with an optional fraction and
+ * a Z or +hh:mm offset) to CLOCK_REALTIME microseconds. -EINVAL when it is not one.
+ */
+int parse_timestamp(const char *s, uint64_t *ret_usec);
+
 enum backoff_jitter {
 	BACKOFF_JITTER_FULL,
 	BACKOFF_JITTER_EQUAL,

@@ -56,57 +56,6 @@ static void erase_strv(char ***l)
 	strv_free(*l);
 }
 
-static int parse_2digits(const char *s, int *ret)
-{
-	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
-		return -EINVAL;
-	*ret = (s[0] - '0') * 10 + (s[1] - '0');
-	return 0;
-}
-
-int kube_parse_rfc3339(const char *s, uint64_t *ret_usec)
-{
-	struct tm tm = { 0 };
-	const char *p;
-	uint64_t frac = 0, scale = 1000000;
-	int64_t offset_sec = 0;
-	time_t t;
-
-	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!p)
-		return -EINVAL;
-	if (*p == '.') {
-		p++;
-		if (*p < '0' || *p > '9')
-			return -EINVAL;
-		for (; *p >= '0' && *p <= '9'; p++)
-			if (scale > 1) {
-				scale /= 10;
-				frac += (uint64_t)(*p - '0') * scale;
-			}
-	}
-	if (*p == 'Z' || *p == 'z')
-		p++;
-	else if (*p == '+' || *p == '-') {
-		int h, m;
-
-		if (parse_2digits(p + 1, &h) < 0 || p[3] != ':' || parse_2digits(p + 4, &m) < 0)
-			return -EINVAL;
-		offset_sec = (int64_t)h * 3600 + m * 60;
-		if (*p == '-')
-			offset_sec = -offset_sec;
-		p += 6;
-	} else
-		return -EINVAL;
-	if (*p)
-		return -EINVAL;
-	t = timegm(&tm);
-	if (t == (time_t)-1 || (int64_t)t - offset_sec < 0)
-		return -EINVAL;
-	*ret_usec = (uint64_t)((int64_t)t - offset_sec) * USEC_PER_SEC + frac;
-	return 0;
-}
-
 static char *exec_info(const struct kube_config *cfg)
 {
 	const struct kube_exec_config *x = cfg->exec;
@@ -356,7 +305,7 @@ static int parse_credential(const struct kube_config *cfg, const struct strbuf *
 		r = fail_exec(cfg, reterr, "printed neither a token nor a client certificate");
 	else if (exp && !json_is_null(exp) &&
 	         (!json_is_string(exp) ||
-	          kube_parse_rfc3339(json_string_value(exp), &ret->expires_usec) < 0))
+	          parse_timestamp(json_string_value(exp), &ret->expires_usec) < 0))
 		r = fail_exec(cfg, reterr, "printed an invalid status.expirationTimestamp");
 	if (r >= 0) {
 		if (!exp || json_is_null(exp))

@@ -78,8 +78,6 @@ void kube_exec_credential_release(struct kube_exec_credential *cred);
 int kube_exec_run(const struct kube_config *cfg, struct kube_exec_credential *ret,
                   struct error *reterr);
 
-/* "2026-01-02T03:04:05Z", with optional fraction and offset, to CLOCK_REALTIME usec. */
-int kube_parse_rfc3339(const char *s, uint64_t *ret_usec);
 
 /* Discovery cache of a client (discovery.c); kube_client_free() frees it. */
 struct kube_discovery;

@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -103,10 +104,39 @@ static void test_core_backoff_next_usec__spreads_clients(void **state)
 	assert_true(low > 300 && high > 300);
 }
 
+static void test_core_timestamps__both_ways(void **state)
+{
+	static const struct {
+		const char *text;
+		uint64_t usec;
+	} ok[] = {
+		{ "2026-11-22T12:00:00Z", 1795348800000000ULL },
+		{ "2026-11-22T12:00:00.25Z", 1795348800250000ULL },
+		{ "2026-11-22T13:30:00+01:30", 1795348800000000ULL },
+		{ "2026-11-22T10:00:00-02:00", 1795348800000000ULL },
+	};
+	static const char *const bad[] = { "", "2026-11-22", "2026-11-22T12:00:00",
+		                           "2026-11-22T12:00:00+0100", "2026-11-22T12:00:00Zjunk",
+		                           "2026-11-22T12:00:00." };
+	char buf[FORMAT_TIMESTAMP_MAX];
+	uint64_t usec;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		assert_int_equal(parse_timestamp(ok[i].text, &usec), 0);
+		assert_int_equal(usec, ok[i].usec);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(parse_timestamp(bad[i], &usec), -EINVAL);
+	assert_string_equal(format_timestamp(buf, sizeof(buf), 1795348800250000ULL),
+	                    "2026-11-22T12:00:00Z");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_core_now_usec__monotonic_moves_forward),
+		cmocka_unit_test(test_core_timestamps__both_ways),
 		cmocka_unit_test(test_core_backoff_cap_usec__doubles_then_caps),
 		cmocka_unit_test(test_core_backoff_delay_usec__jitter_bounds),
 		cmocka_unit_test(test_core_backoff_next_usec__advances_and_resets),
