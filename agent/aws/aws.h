@@ -154,8 +154,11 @@ void aws_profile_release(struct aws_profile *p);
  * --- where credentials come from ---
  *
  * A provider hands out copies (released by the caller with aws_credentials_release()),
- * thread-safe. _new_default() follows the SDKs' chain; today that is the environment
- * (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) and -ENOKEY without it.
+ * thread-safe. _new_default() follows the SDKs' chain. Today that is the environment
+ * (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), then the keys of the
+ * profile $AWS_PROFILE (else default) of the shared files; -ENOKEY without either,
+ * -EOPNOTSUPP for what comes later (web identity, role_arn, credential_process), -ENOENT
+ * for an $AWS_PROFILE that does not exist.
  */
 struct aws_credentials_provider;
 

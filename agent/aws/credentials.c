@@ -1,7 +1,8 @@
 /*
- * Where AWS credentials come from (aws.h). Today: given ones, and the environment
- * (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN). The rest of the SDKs'
- * chain (profiles, AssumeRole, credential_process, web identity, IMDSv2) plugs in here.
+ * Where AWS credentials come from (aws.h). Today: given ones, the environment
+ * (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) and a profile's own keys.
+ * The rest of the SDKs' chain (AssumeRole, credential_process, web identity, IMDSv2) plugs
+ * in here; until then those are refused by name.
  */
 
 #include "aws/aws.h"
@@ -55,11 +56,42 @@ aws_credentials_provider_new_static(const struct aws_credentials *c)
 	return p;
 }
 
+/* The profile's own keys, or why it has none that can be used yet. */
+static int from_profile(const struct aws_profile *prof, struct aws_credentials_provider **ret,
+                        struct error *reterr)
+{
+	if (prof->aws_access_key_id && prof->aws_secret_access_key) {
+		*ret = provider_new(SOURCE_STATIC);
+		copy(&(struct aws_credentials){ .access_key_id = prof->aws_access_key_id,
+		                                .secret_access_key = prof->aws_secret_access_key,
+		                                .session_token = prof->aws_session_token },
+		     &(*ret)->cached);
+		return 0;
+	}
+	if (prof->role_arn || prof->web_identity_token_file || prof->credential_process ||
+	    prof->credential_source)
+		return error_set(reterr, -EOPNOTSUPP,
+		                 "AWS profile '%s': role_arn, web_identity_token_file, "
+		                 "credential_process and credential_source are not supported yet; "
+		                 "give it aws_access_key_id and aws_secret_access_key, or use the "
+		                 "environment",
+		                 prof->name);
+	return error_set(reterr, -ENOKEY,
+	                 "AWS profile '%s' has no aws_access_key_id and "
+	                 "aws_secret_access_key",
+	                 prof->name);
+}
+
 int aws_credentials_provider_new_default(struct aws_credentials_provider **ret,
                                          struct error *reterr)
 {
 	const char *id = getenv("AWS_ACCESS_KEY_ID"), *secret = getenv("AWS_SECRET_ACCESS_KEY");
+	const char *profile_name = getenv("AWS_PROFILE");
+	struct aws_profile prof;
+	struct error e = ERROR_INIT;
+	int r;
 
+	/* 1. the environment */
 	if (id && *id && secret && *secret) {
 		*ret = provider_new(SOURCE_ENVIRONMENT);
 		return 0;
@@ -68,9 +100,28 @@ int aws_credentials_provider_new_default(struct aws_credentials_provider **ret,
 		return error_set(reterr, -ENOKEY,
 		                 "AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go "
 		                 "together; only one is set");
+	if (getenv("AWS_WEB_IDENTITY_TOKEN_FILE") && getenv("AWS_ROLE_ARN"))
+		return error_set(
+		        reterr, -EOPNOTSUPP,
+		        "AWS credentials: web identity (AWS_WEB_IDENTITY_TOKEN_FILE) is not "
+		        "supported yet");
+
+	/* 2. the shared files: $AWS_PROFILE, else default */
+	r = aws_profile_load(profile_name, &prof, &e);
+	if (r >= 0) {
+		r = from_profile(&prof, ret, reterr);
+		aws_profile_release(&prof);
+		return r;
+	}
+	if (r != -ENOENT || (profile_name && *profile_name)) {
+		if (reterr)
+			*reterr = e;
+		return r;
+	}
 	return error_set(reterr, -ENOKEY,
 	                 "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
-	                 "(and AWS_SESSION_TOKEN for temporary ones)");
+	                 "(and AWS_SESSION_TOKEN for temporary ones), or a profile with them in "
+	                 "~/.aws/credentials");
 }
 
 int aws_credentials_provider_get(struct aws_credentials_provider *p, struct aws_credentials *ret,

@@ -119,11 +119,59 @@ static void test_profile__errors(void **state)
 	assert_int_equal(aws_profile_load(NULL, &p, &e), -ENOENT);
 }
 
+/* The credentials chain after the environment: the profile's keys, or a clear refusal. */
+static void test_profile__credentials_chain(void **state)
+{
+	struct aws_credentials_provider *p = NULL;
+	struct aws_credentials c = { 0 };
+	struct error e = ERROR_INIT;
+
+	(void)state;
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	unsetenv("AWS_SESSION_TOKEN");
+	write_file(config, "[profile deploy]\nrole_arn = arn:aws:iam::1:role/x\n"
+	                   "source_profile = default\n");
+	write_file(credentials, "[default]\naws_access_key_id = AKIDFILE\n"
+	                        "aws_secret_access_key = filesecret\n"
+	                        "aws_session_token = filetoken\n");
+	assert_int_equal(aws_credentials_provider_new_default(&p, &e), 0);
+	assert_int_equal(aws_credentials_provider_get(p, &c, &e), 0);
+	assert_string_equal(c.access_key_id, "AKIDFILE");
+	assert_string_equal(c.secret_access_key, "filesecret");
+	assert_string_equal(c.session_token, "filetoken");
+	aws_credentials_release(&c);
+	aws_credentials_provider_free(p);
+
+	/* the environment comes first */
+	setenv("AWS_ACCESS_KEY_ID", "AKIDENV", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "envsecret", 1);
+	assert_int_equal(aws_credentials_provider_new_default(&p, &e), 0);
+	assert_int_equal(aws_credentials_provider_get(p, &c, &e), 0);
+	assert_string_equal(c.access_key_id, "AKIDENV");
+	aws_credentials_release(&c);
+	aws_credentials_provider_free(p);
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+
+	setenv("AWS_PROFILE", "deploy", 1);
+	assert_int_equal(aws_credentials_provider_new_default(&p, &e), -EOPNOTSUPP);
+	assert_non_null(strstr(e.message, "AWS profile 'deploy': role_arn"));
+	setenv("AWS_PROFILE", "missing", 1);
+	assert_int_equal(aws_credentials_provider_new_default(&p, &e), -ENOENT);
+	assert_non_null(strstr(e.message, "'missing'"));
+	unsetenv("AWS_PROFILE");
+	(void)unlink(credentials);
+	assert_int_equal(aws_credentials_provider_new_default(&p, &e), -ENOKEY);
+	assert_non_null(strstr(e.message, "no AWS credentials"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_profile__both_files),
 		cmocka_unit_test(test_profile__errors),
+		cmocka_unit_test(test_profile__credentials_chain),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
