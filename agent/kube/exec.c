@@ -6,14 +6,9 @@
 
 #include <assert.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +16,7 @@
 #include "core/base64.h"
 #include "core/error.h"
 #include "core/fileio.h"
+#include "core/process.h"
 #include "core/strbuf.h"
 #include "core/strv.h"
 #include "core/time.h"
@@ -122,138 +118,32 @@ static int fail_exec(const struct kube_config *cfg, struct error *reterr, const 
 	                 what, hint ? "\n" : "", hint ? hint : "");
 }
 
-/* Read the child's output until EOF, the cap or the deadline. */
-static int read_output(int fd, uint64_t deadline_usec, struct strbuf *out)
-{
-	for (;;) {
-		uint64_t now = now_usec(CLOCK_MONOTONIC);
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		char buf[4096];
-		ssize_t n;
-		int r;
-
-		if (now >= deadline_usec)
-			return -ETIMEDOUT;
-		r = poll(&pfd, 1, (int)MIN((deadline_usec - now) / USEC_PER_MSEC + 1, 60000ULL));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			continue;
-		n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return 0;
-		if (out->len + (size_t)n > KUBE_CONFIG_MAX_BYTES) {
-			explicit_bzero(buf, sizeof(buf));
-			return -EFBIG;
-		}
-		strbuf_add(out, buf, (size_t)n);
-		explicit_bzero(buf, (size_t)n);
-	}
-}
-
-static int spawn_plugin(const struct kube_config *cfg, int out_fd, pid_t *ret_pid,
-                        struct error *reterr)
+/* Run the plugin; its standard output lands in out. */
+static int run_plugin(const struct kube_config *cfg, struct strbuf *out, struct error *reterr)
 {
 	_cleanup_strv_free_ char **argv = NULL;
 	_cleanup_(erase_strv) char **env = NULL;
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none;
+	struct error e = ERROR_INIT;
 	int r;
 
 	strv_push(&argv, cfg->exec->command);
 	strv_foreach(a, cfg->exec->args)
 		strv_push(&argv, a);
 	env = exec_env(cfg);
+	{
+		const struct process_options o = {
+			.argv = (const char *const *)argv,
+			.envp = env,
+			.timeout_usec = KUBE_EXEC_TIMEOUT_USEC,
+			.max_output_bytes = KUBE_CONFIG_MAX_BYTES,
+		};
 
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
-	posix_spawnattr_init(&attr);
-	sigemptyset(&none);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSID);
-	if (strchr(cfg->exec->command, '/'))
-		r = posix_spawn(ret_pid, cfg->exec->command, &fa, &attr, argv, env);
-	else
-		r = posix_spawnp(ret_pid, cfg->exec->command, &fa, &attr, argv, env);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	if (r == ENOENT)
-		return fail_exec(cfg, reterr, "not found");
+		r = process_run(&o, out, &e);
+	}
+	if (r < 0)
+		return fail_exec(cfg, reterr, e.message);
 	if (r != 0) {
-		_cleanup_free_ char *what = xasprintf("could not be started: %s", strerror(r));
-
-		return fail_exec(cfg, reterr, what);
-	}
-	return 0;
-}
-
-/* Wait for the child that closed its output to exit, until the deadline. */
-static int wait_exit(pid_t pid, uint64_t deadline_usec, int *ret_status)
-{
-	for (;;) {
-		pid_t r = waitpid(pid, ret_status, WNOHANG);
-
-		if (r == pid)
-			return 0;
-		if (r < 0 && errno != EINTR)
-			return -errno;
-		if (now_usec(CLOCK_MONOTONIC) >= deadline_usec)
-			return -ETIMEDOUT;
-		(void)usleep(2000);
-	}
-}
-
-/* Run the plugin; its standard output lands in out. */
-static int run_plugin(const struct kube_config *cfg, struct strbuf *out, struct error *reterr)
-{
-	_cleanup_close_ int rfd = -EBADF, wfd = -EBADF;
-	uint64_t deadline = now_usec(CLOCK_MONOTONIC) + KUBE_EXEC_TIMEOUT_USEC;
-	int fds[2], status = 0, r;
-	pid_t pid;
-
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return error_set(reterr, -errno, "pipe: %s", strerror(errno));
-	rfd = fds[0];
-	wfd = fds[1];
-	r = spawn_plugin(cfg, wfd, &pid, reterr);
-	if (r < 0)
-		return r;
-	wfd = safe_close(wfd);
-
-	r = read_output(rfd, deadline, out);
-	if (r >= 0)
-		r = wait_exit(pid, deadline, &status);
-	if (r < 0) {
-		(void)kill(pid, SIGKILL);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-	}
-	if (r == -ETIMEDOUT) {
-		_cleanup_free_ char *what =
-		        xasprintf("did not finish within %llus",
-		                  (unsigned long long)(KUBE_EXEC_TIMEOUT_USEC / USEC_PER_SEC));
-
-		return fail_exec(cfg, reterr, what);
-	}
-	if (r == -EFBIG)
-		return fail_exec(cfg, reterr, "printed too much");
-	if (r < 0)
-		return fail_exec(cfg, reterr, "could not be read from");
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && out->len == 0)
-		return fail_exec(cfg, reterr, "not found (exit status 127)");
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		_cleanup_free_ char *what =
-		        WIFEXITED(status) ?
-		                xasprintf("failed with exit status %d", WEXITSTATUS(status)) :
-		                xasprintf("was killed by signal %d", WTERMSIG(status));
+		_cleanup_free_ char *what = xasprintf("failed with exit status %d", r);
 
 		return fail_exec(cfg, reterr, what);
 	}
