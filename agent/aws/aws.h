@@ -155,10 +155,12 @@ void aws_profile_release(struct aws_profile *p);
  *
  * A provider hands out copies (released by the caller with aws_credentials_release()),
  * thread-safe. _new_default() follows the SDKs' chain. Today that is the environment
- * (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), then the keys of the
- * profile $AWS_PROFILE (else default) of the shared files; -ENOKEY without either,
- * -EOPNOTSUPP for what comes later (web identity, role_arn, credential_process), -ENOENT
- * for an $AWS_PROFILE that does not exist.
+ * (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), then the profile
+ * $AWS_PROFILE (else default) of the shared files: its keys, or its credential_process (run
+ * with sh -c, its output {"Version": 1, "AccessKeyId", "SecretAccessKey", "SessionToken",
+ * "Expiration"} cached until 5 minutes before it expires). -ENOKEY without any, -EOPNOTSUPP
+ * for what comes later (web identity, role_arn), -ENOENT for an $AWS_PROFILE that does not
+ * exist; a credential_process that fails: -EACCES, -EBADMSG, -ETIMEDOUT, -ENOENT.
  */
 struct aws_credentials_provider;
 

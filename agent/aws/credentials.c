@@ -1,8 +1,8 @@
 /*
  * Where AWS credentials come from (aws.h). Today: given ones, the environment
- * (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) and a profile's own keys.
- * The rest of the SDKs' chain (AssumeRole, credential_process, web identity, IMDSv2) plugs
- * in here; until then those are refused by name.
+ * (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), a profile's own keys, and
+ * its credential_process. The rest of the SDKs' chain (AssumeRole, web identity, IMDSv2)
+ * plugs in here; until then those are refused by name.
  */
 
 #include "aws/aws.h"
@@ -12,19 +12,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/process.h"
+#include "core/strbuf.h"
 #include "core/time.h"
+
+#define PROCESS_TIMEOUT_USEC (60 * USEC_PER_SEC)
+#define PROCESS_MAX_OUTPUT   (64 * 1024)
+#define REFRESH_AHEAD_USEC   (5 * USEC_PER_MINUTE) /* as the SDKs: before they expire */
 
 enum source {
 	SOURCE_STATIC,
 	SOURCE_ENVIRONMENT,
+	SOURCE_PROCESS,
 };
 
 struct aws_credentials_provider {
 	enum source source;
 	pthread_mutex_t lock;
 	struct aws_credentials cached;
+	bool has_cached;
+	char *profile; /* SOURCE_PROCESS: for messages */
+	char *command; /* SOURCE_PROCESS: credential_process, run with sh -c */
 };
 
 static void copy(const struct aws_credentials *from, struct aws_credentials *to)
@@ -56,6 +68,79 @@ aws_credentials_provider_new_static(const struct aws_credentials *c)
 	return p;
 }
 
+/* jansson frees strings without wiping them: do it in place before the node goes. */
+static void wipe_string(json_t *v)
+{
+	if (json_is_string(v))
+		explicit_bzero((char *)json_string_value(v), json_string_length(v));
+}
+
+/*
+ * Run credential_process and read what it prints, as the SDKs define it: {"Version": 1,
+ * "AccessKeyId", "SecretAccessKey", "SessionToken" (optional), "Expiration" (optional,
+ * RFC 3339)}.
+ */
+static int run_process(struct aws_credentials_provider *p, struct aws_credentials *ret,
+                       struct error *reterr)
+{
+	const char *const argv[] = { "/bin/sh", "-c", p->command, NULL };
+	const struct process_options o = { .argv = argv,
+		                           .timeout_usec = PROCESS_TIMEOUT_USEC,
+		                           .max_output_bytes = PROCESS_MAX_OUTPUT };
+	struct strbuf out = STRBUF_INIT;
+	struct error e = ERROR_INIT;
+	json_t *doc, *id, *secret, *token, *exp;
+	const char *why = NULL;
+	uint64_t expiration = 0;
+	int r;
+
+	r = process_run(&o, &out, &e);
+	if (r > 0)
+		(void)error_set(&e, -EACCES, "failed with exit status %d", r);
+	doc = r == 0 ? json_loadb(out.buf ? out.buf : "", out.len, 0, NULL) : NULL;
+	if (out.buf)
+		explicit_bzero(out.buf, out.len);
+	strbuf_release(&out);
+	if (r != 0)
+		return error_set(reterr, r < 0 ? r : -EACCES,
+		                 "AWS profile '%s': credential_process %s", p->profile, e.message);
+	id = json_object_get(doc, "AccessKeyId");
+	secret = json_object_get(doc, "SecretAccessKey");
+	token = json_object_get(doc, "SessionToken");
+	exp = json_object_get(doc, "Expiration");
+	if (!json_is_object(doc))
+		why = "printed no JSON object";
+	else if (json_integer_value(json_object_get(doc, "Version")) != 1)
+		why = "printed another Version than 1";
+	else if (!json_is_string(id) || !json_is_string(secret) || !json_string_length(id) ||
+	         !json_string_length(secret))
+		why = "printed no AccessKeyId and SecretAccessKey";
+	else if ((token && !json_is_null(token) && !json_is_string(token)) ||
+	         (exp && !json_is_null(exp) &&
+	          (!json_is_string(exp) ||
+	           parse_timestamp(json_string_value(exp), &expiration) < 0)))
+		why = "printed an invalid SessionToken or Expiration";
+	if (why)
+		r = -EBADMSG;
+	if (r >= 0)
+		copy(&(struct aws_credentials){ .access_key_id = (char *)json_string_value(id),
+		                                .secret_access_key =
+		                                        (char *)json_string_value(secret),
+		                                .session_token =
+		                                        json_is_string(token) ?
+		                                                (char *)json_string_value(token) :
+		                                                NULL,
+		                                .expiration_usec = expiration },
+		     ret);
+	wipe_string(secret);
+	wipe_string(token);
+	json_decref(doc);
+	if (why)
+		return error_set(reterr, r, "AWS profile '%s': credential_process %s", p->profile,
+		                 why);
+	return 0;
+}
+
 /* The profile's own keys, or why it has none that can be used yet. */
 static int from_profile(const struct aws_profile *prof, struct aws_credentials_provider **ret,
                         struct error *reterr)
@@ -68,14 +153,20 @@ static int from_profile(const struct aws_profile *prof, struct aws_credentials_p
 		     &(*ret)->cached);
 		return 0;
 	}
-	if (prof->role_arn || prof->web_identity_token_file || prof->credential_process ||
-	    prof->credential_source)
-		return error_set(reterr, -EOPNOTSUPP,
-		                 "AWS profile '%s': role_arn, web_identity_token_file, "
-		                 "credential_process and credential_source are not supported yet; "
-		                 "give it aws_access_key_id and aws_secret_access_key, or use the "
-		                 "environment",
-		                 prof->name);
+	if (prof->role_arn || prof->web_identity_token_file || prof->credential_source)
+		return error_set(
+		        reterr, -EOPNOTSUPP,
+		        "AWS profile '%s': role_arn, web_identity_token_file and "
+		        "credential_source are not supported yet; give it "
+		        "aws_access_key_id and aws_secret_access_key or credential_process, "
+		        "or use the environment",
+		        prof->name);
+	if (prof->credential_process) {
+		*ret = provider_new(SOURCE_PROCESS);
+		(*ret)->profile = xstrdup(prof->name);
+		(*ret)->command = xstrdup(prof->credential_process);
+		return 0;
+	}
 	return error_set(reterr, -ENOKEY,
 	                 "AWS profile '%s' has no aws_access_key_id and "
 	                 "aws_secret_access_key",
@@ -147,6 +238,22 @@ int aws_credentials_provider_get(struct aws_credentials_provider *p, struct aws_
 			                                                         (char *)token :
 			                                                         NULL },
 			     ret);
+	} else if (p->source == SOURCE_PROCESS) {
+		/* run again when none is cached or the cached ones expire within 5 minutes */
+		if (!p->has_cached ||
+		    (p->cached.expiration_usec &&
+		     p->cached.expiration_usec < now_usec(CLOCK_REALTIME) + REFRESH_AHEAD_USEC)) {
+			struct aws_credentials fresh = { 0 };
+
+			r = run_process(p, &fresh, reterr);
+			if (r >= 0) {
+				aws_credentials_release(&p->cached);
+				p->cached = fresh;
+				p->has_cached = true;
+			}
+		}
+		if (r >= 0)
+			copy(&p->cached, ret);
 	} else {
 		copy(&p->cached, ret);
 	}
@@ -159,6 +266,8 @@ struct aws_credentials_provider *aws_credentials_provider_free(struct aws_creden
 	if (!p)
 		return NULL;
 	aws_credentials_release(&p->cached);
+	free(p->profile);
+	free(p->command);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 	return NULL;

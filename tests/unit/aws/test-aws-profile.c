@@ -166,12 +166,98 @@ static void test_profile__credentials_chain(void **state)
 	assert_non_null(strstr(e.message, "no AWS credentials"));
 }
 
+static int invocations(void)
+{
+	char path[160];
+	FILE *f;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/count", dir);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%d", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
+/* credential_process: run, read, cached until 5 minutes before it expires. */
+static void test_profile__credential_process(void **state)
+{
+	char script[160], cfg[512], count[160];
+	struct aws_credentials_provider *p = NULL;
+	struct aws_credentials c = { 0 };
+	struct error e = ERROR_INIT;
+
+	(void)state;
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	unsetenv("AWS_PROFILE");
+	snprintf(script, sizeof(script), "%s/creds.sh", dir);
+	snprintf(count, sizeof(count), "%s/count", dir);
+	write_file(script, "n=$(cat \"$COUNT\" 2>/dev/null || echo 0); n=$((n+1)); "
+	                   "echo $n > \"$COUNT\"\n"
+	                   "[ -n \"$FAIL\" ] && exit \"$FAIL\"\n"
+	                   "printf '{\"Version\": %s, \"AccessKeyId\": \"AKIDPROC%s\", "
+	                   "\"SecretAccessKey\": \"procsecret\", \"SessionToken\": \"tok\", "
+	                   "\"Expiration\": \"%s\"}' \"${VERSION:-1}\" $n \"$EXP\"\n");
+	snprintf(cfg, sizeof(cfg), "[default]\ncredential_process = sh %s --profile x\n", script);
+	write_file(config, cfg);
+	write_file(credentials, "");
+	setenv("COUNT", count, 1);
+	(void)unlink(count);
+
+	/* far from expiring: run once, then cached */
+	setenv("EXP", "2099-01-01T00:00:00Z", 1);
+	assert_int_equal(aws_credentials_provider_new_default(&p, &e), 0);
+	assert_int_equal(invocations(), 0);
+	assert_int_equal(aws_credentials_provider_get(p, &c, &e), 0);
+	assert_string_equal(c.access_key_id, "AKIDPROC1");
+	assert_string_equal(c.secret_access_key, "procsecret");
+	assert_string_equal(c.session_token, "tok");
+	assert_int_equal(c.expiration_usec, 4070908800000000ULL);
+	aws_credentials_release(&c);
+	assert_int_equal(aws_credentials_provider_get(p, &c, &e), 0);
+	assert_string_equal(c.access_key_id, "AKIDPROC1");
+	aws_credentials_release(&c);
+	assert_int_equal(invocations(), 1);
+	aws_credentials_provider_free(p);
+
+	/* expired: run at every call */
+	setenv("EXP", "2000-01-01T00:00:00Z", 1);
+	assert_int_equal(aws_credentials_provider_new_default(&p, &e), 0);
+	assert_int_equal(aws_credentials_provider_get(p, &c, &e), 0);
+	aws_credentials_release(&c);
+	assert_int_equal(aws_credentials_provider_get(p, &c, &e), 0);
+	assert_string_equal(c.access_key_id, "AKIDPROC3");
+	aws_credentials_release(&c);
+
+	/* what it must not do */
+	setenv("VERSION", "2", 1);
+	assert_int_equal(aws_credentials_provider_get(p, &c, &e), -EBADMSG);
+	assert_string_equal(
+	        e.message,
+	        "AWS profile 'default': credential_process printed another Version than 1");
+	unsetenv("VERSION");
+	setenv("FAIL", "4", 1);
+	assert_int_equal(aws_credentials_provider_get(p, &c, &e), -EACCES);
+	assert_non_null(strstr(e.message, "failed with exit status 4"));
+	unsetenv("FAIL");
+	aws_credentials_provider_free(p);
+	(void)unlink(script);
+	(void)unlink(count);
+	unsetenv("EXP");
+	unsetenv("COUNT");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_profile__both_files),
 		cmocka_unit_test(test_profile__errors),
 		cmocka_unit_test(test_profile__credentials_chain),
+		cmocka_unit_test(test_profile__credential_process),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
