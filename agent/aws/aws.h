@@ -154,13 +154,21 @@ void aws_profile_release(struct aws_profile *p);
  * --- where credentials come from ---
  *
  * A provider hands out copies (released by the caller with aws_credentials_release()),
- * thread-safe. _new_default() follows the SDKs' chain. Today that is the environment
- * (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), then the profile
- * $AWS_PROFILE (else default) of the shared files: its keys, or its credential_process (run
- * with sh -c, its output {"Version": 1, "AccessKeyId", "SecretAccessKey", "SessionToken",
- * "Expiration"} cached until 5 minutes before it expires). -ENOKEY without any, -EOPNOTSUPP
- * for what comes later (web identity, role_arn), -ENOENT for an $AWS_PROFILE that does not
- * exist; a credential_process that fails: -EACCES, -EBADMSG, -ETIMEDOUT, -ENOENT.
+ * thread-safe. _new_default() follows the SDKs' chain:
+ *  1. the environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN;
+ *  2. web identity: AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN (AWS_ROLE_SESSION_NAME),
+ *     STS AssumeRoleWithWebIdentity, unsigned, the token file read at each call;
+ *  3. the profile $AWS_PROFILE (else default) of the shared files: role_arn with
+ *     web_identity_token_file, or with source_profile (chains of up to 4; a profile may be
+ *     its own source when it has keys) or credential_source = Environment, by STS
+ *     AssumeRole (external_id, duration_seconds, role_session_name, the profile's region
+ *     for STS); its keys; its credential_process (run with sh -c, the SDKs' JSON
+ *     {"Version": 1, "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}).
+ * Temporary credentials are asked again 5 minutes before they expire. Errors: -ENOKEY none
+ * of these, -ENOENT an $AWS_PROFILE that does not exist, -ELOOP a source_profile loop,
+ * -EOPNOTSUPP what comes later (IMDSv2, credential_source Ec2InstanceMetadata or
+ * EcsContainer); from _get(): STS's errors (aws_query()) and a credential_process's
+ * (-EACCES, -EBADMSG, -ETIMEDOUT, -ENOENT).
  */
 struct aws_credentials_provider;
 
@@ -197,7 +205,7 @@ struct aws_client_options {
 	const char *region;
 	const char *endpoint;     /* from the config file; see aws_endpoint() */
 	const char *ca_file;      /* NULL: the system's CAs */
-	struct aws_credentials_provider *credentials; /* borrowed */
+	struct aws_credentials_provider *credentials; /* borrowed; NULL: unsigned calls */
 	unsigned max_attempts;                        /* 0: AWS_MAX_ATTEMPTS_DEFAULT */
 	uint64_t backoff_initial_usec, backoff_max_usec; /* 0: 1 s and 20 s */
 };

@@ -1,8 +1,7 @@
 /*
- * Where AWS credentials come from (aws.h). Today: given ones, the environment
- * (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), a profile's own keys, and
- * its credential_process. The rest of the SDKs' chain (AssumeRole, web identity, IMDSv2)
- * plugs in here; until then those are refused by name.
+ * Where AWS credentials come from (aws.h): the SDKs' chain of environment, web identity and
+ * profiles (keys, credential_process, AssumeRole through STS). IMDSv2 on EC2 is the step
+ * still to come; until then it is refused by name.
  */
 
 #include "aws/aws.h"
@@ -16,6 +15,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/fileio.h"
 #include "core/process.h"
 #include "core/strbuf.h"
 #include "core/time.h"
@@ -24,10 +24,15 @@
 #define PROCESS_MAX_OUTPUT   (64 * 1024)
 #define REFRESH_AHEAD_USEC   (5 * USEC_PER_MINUTE) /* as the SDKs: before they expire */
 
+#define PROFILE_DEPTH_MAX 4 /* source_profile chains */
+#define STS_VERSION       "2011-06-15"
+
 enum source {
 	SOURCE_STATIC,
 	SOURCE_ENVIRONMENT,
 	SOURCE_PROCESS,
+	SOURCE_ASSUME_ROLE,  /* STS AssumeRole with the credentials of source */
+	SOURCE_WEB_IDENTITY, /* STS AssumeRoleWithWebIdentity, unsigned, with a token file */
 };
 
 struct aws_credentials_provider {
@@ -35,8 +40,18 @@ struct aws_credentials_provider {
 	pthread_mutex_t lock;
 	struct aws_credentials cached;
 	bool has_cached;
-	char *profile; /* SOURCE_PROCESS: for messages */
+	char *profile; /* for messages */
 	char *command; /* SOURCE_PROCESS: credential_process, run with sh -c */
+
+	/* SOURCE_ASSUME_ROLE, SOURCE_WEB_IDENTITY */
+	struct aws_credentials_provider *signer; /* AssumeRole: signs the call */
+	char *role_arn;
+	char *session_name;
+	char *external_id;
+	char *duration_seconds;
+	char *token_file;
+	char *region; /* of the STS endpoint */
+	bool source_kind_web;
 };
 
 static void copy(const struct aws_credentials *from, struct aws_credentials *to)
@@ -141,10 +156,181 @@ static int run_process(struct aws_credentials_provider *p, struct aws_credential
 	return 0;
 }
 
-/* The profile's own keys, or why it has none that can be used yet. */
-static int from_profile(const struct aws_profile *prof, struct aws_credentials_provider **ret,
-                        struct error *reterr)
+/* STS AssumeRole or AssumeRoleWithWebIdentity: the temporary credentials it answers. */
+static int sts_assume(struct aws_credentials_provider *p, struct aws_credentials *ret,
+                      struct error *reterr)
 {
+	const bool web = p->source_kind_web;
+	const struct aws_client_options o = {
+		.service = "sts",
+		.service_name = "STS",
+		.version = STS_VERSION,
+		.region = p->region,
+		.credentials = web ? NULL : p->signer,
+	};
+	_cleanup_free_ char *token = NULL;
+	const char *params[16];
+	struct aws_client *c = NULL;
+	json_t *result = NULL;
+	const json_t *creds;
+	size_t n = 0, len = 0;
+	uint64_t expiration = 0;
+	int r;
+
+	params[n++] = "RoleArn";
+	params[n++] = p->role_arn;
+	params[n++] = "RoleSessionName";
+	params[n++] = p->session_name;
+	if (p->external_id && !web) {
+		params[n++] = "ExternalId";
+		params[n++] = p->external_id;
+	}
+	if (p->duration_seconds) {
+		params[n++] = "DurationSeconds";
+		params[n++] = p->duration_seconds;
+	}
+	if (web) {
+		/* read at each call: the kubelet rotates it */
+		r = read_file_full(p->token_file, PROCESS_MAX_OUTPUT, &token, &len, reterr);
+		if (r < 0)
+			return error_prefix(reterr, r, "AWS web identity token");
+		while (len > 0 && (token[len - 1] == '\n' || token[len - 1] == '\r'))
+			token[--len] = '\0';
+		params[n++] = "WebIdentityToken";
+		params[n++] = token;
+	}
+	params[n] = NULL;
+	r = aws_client_new(&o, &c, reterr);
+	if (r >= 0)
+		r = aws_query(c, web ? "AssumeRoleWithWebIdentity" : "AssumeRole", params, &result,
+		              reterr);
+	aws_client_free(c);
+	if (token)
+		explicit_bzero(token, len);
+	if (r < 0)
+		return error_prefix(reterr, r, "AWS credentials for %s", p->role_arn);
+	creds = json_object_get(result, "Credentials");
+	if (!json_is_string(json_object_get(creds, "AccessKeyId")) ||
+	    !json_is_string(json_object_get(creds, "SecretAccessKey")) ||
+	    !json_is_string(json_object_get(creds, "SessionToken")) ||
+	    parse_timestamp(json_string_value(json_object_get(creds, "Expiration")) ?
+	                            json_string_value(json_object_get(creds, "Expiration")) :
+	                            "",
+	                    &expiration) < 0) {
+		json_decref(result);
+		return error_set(reterr, -EBADMSG,
+		                 "AWS credentials for %s: STS answered no "
+		                 "Credentials",
+		                 p->role_arn);
+	}
+	copy(&(struct aws_credentials){ .access_key_id = (char *)json_string_value(
+	                                        json_object_get(creds, "AccessKeyId")),
+	                                .secret_access_key = (char *)json_string_value(
+	                                        json_object_get(creds, "SecretAccessKey")),
+	                                .session_token = (char *)json_string_value(
+	                                        json_object_get(creds, "SessionToken")),
+	                                .expiration_usec = expiration },
+	     ret);
+	wipe_string(json_object_get(creds, "SecretAccessKey"));
+	wipe_string(json_object_get(creds, "SessionToken"));
+	json_decref(result);
+	return 0;
+}
+
+/* The region of the STS endpoint: the profile's, else AWS_REGION or AWS_DEFAULT_REGION. */
+static char *sts_region(const char *profile_region)
+{
+	const char *v = profile_region;
+
+	if (!v || !*v)
+		v = getenv("AWS_REGION");
+	if (!v || !*v)
+		v = getenv("AWS_DEFAULT_REGION");
+	return xstrdup(v && *v ? v : "us-east-1");
+}
+
+static struct aws_credentials_provider *role_provider(enum source source, const char *profile,
+                                                      const char *role_arn,
+                                                      const char *session_name, const char *region)
+{
+	struct aws_credentials_provider *p = provider_new(source);
+
+	p->source_kind_web = source == SOURCE_WEB_IDENTITY;
+	p->profile = xstrdup(profile ? profile : "(environment)");
+	p->role_arn = xstrdup(role_arn);
+	p->session_name =
+	        session_name && *session_name ?
+	                xstrdup(session_name) :
+	                xasprintf("driftless-%llu",
+	                          (unsigned long long)(now_usec(CLOCK_REALTIME) / USEC_PER_SEC));
+	p->region = sts_region(region);
+	return p;
+}
+
+static int profile_provider(const char *name, unsigned depth, struct aws_credentials_provider **ret,
+                            struct error *reterr);
+
+/* The profile's own keys, or why it has none that can be used yet. */
+static int from_profile(const struct aws_profile *prof, unsigned depth,
+                        struct aws_credentials_provider **ret, struct error *reterr)
+{
+	struct aws_credentials_provider *p;
+	int r;
+
+	if (prof->role_arn && prof->web_identity_token_file) {
+		p = role_provider(SOURCE_WEB_IDENTITY, prof->name, prof->role_arn,
+		                  prof->role_session_name, prof->region);
+		p->token_file = xstrdup(prof->web_identity_token_file);
+		p->duration_seconds =
+		        prof->duration_seconds ? xstrdup(prof->duration_seconds) : NULL;
+		*ret = p;
+		return 0;
+	}
+	if (prof->role_arn) {
+		struct aws_credentials_provider *source = NULL;
+
+		if (prof->source_profile && streq(prof->source_profile, prof->name)) {
+			/* its own keys sign the AssumeRole, as the SDKs allow */
+			if (prof->aws_access_key_id && prof->aws_secret_access_key) {
+				source = provider_new(SOURCE_STATIC);
+				copy(
+				        &(struct aws_credentials){
+				                .access_key_id = prof->aws_access_key_id,
+				                .secret_access_key = prof->aws_secret_access_key,
+				                .session_token = prof->aws_session_token },
+				        &source->cached);
+				r = 0;
+			} else {
+				r = error_set(
+				        reterr, -ELOOP,
+				        "AWS profile '%s' is its own source_profile and has no "
+				        "keys",
+				        prof->name);
+			}
+		} else if (prof->source_profile)
+			r = profile_provider(prof->source_profile, depth + 1, &source, reterr);
+		else if (prof->credential_source && streq(prof->credential_source, "Environment"))
+			r = aws_credentials_provider_new_default(&source, reterr);
+		else
+			r = error_set(reterr, prof->credential_source ? -EOPNOTSUPP : -EINVAL,
+			              "AWS profile '%s': role_arn needs source_profile or "
+			              "credential_source = Environment%s",
+			              prof->name,
+			              prof->credential_source ?
+			                      " (Ec2InstanceMetadata and "
+			                      "EcsContainer are not supported yet)" :
+			                      "");
+		if (r < 0)
+			return r;
+		p = role_provider(SOURCE_ASSUME_ROLE, prof->name, prof->role_arn,
+		                  prof->role_session_name, prof->region);
+		p->signer = source;
+		p->external_id = prof->external_id ? xstrdup(prof->external_id) : NULL;
+		p->duration_seconds =
+		        prof->duration_seconds ? xstrdup(prof->duration_seconds) : NULL;
+		*ret = p;
+		return 0;
+	}
 	if (prof->aws_access_key_id && prof->aws_secret_access_key) {
 		*ret = provider_new(SOURCE_STATIC);
 		copy(&(struct aws_credentials){ .access_key_id = prof->aws_access_key_id,
@@ -153,14 +339,6 @@ static int from_profile(const struct aws_profile *prof, struct aws_credentials_p
 		     &(*ret)->cached);
 		return 0;
 	}
-	if (prof->role_arn || prof->web_identity_token_file || prof->credential_source)
-		return error_set(
-		        reterr, -EOPNOTSUPP,
-		        "AWS profile '%s': role_arn, web_identity_token_file and "
-		        "credential_source are not supported yet; give it "
-		        "aws_access_key_id and aws_secret_access_key or credential_process, "
-		        "or use the environment",
-		        prof->name);
 	if (prof->credential_process) {
 		*ret = provider_new(SOURCE_PROCESS);
 		(*ret)->profile = xstrdup(prof->name);
@@ -168,9 +346,28 @@ static int from_profile(const struct aws_profile *prof, struct aws_credentials_p
 		return 0;
 	}
 	return error_set(reterr, -ENOKEY,
-	                 "AWS profile '%s' has no aws_access_key_id and "
-	                 "aws_secret_access_key",
+	                 "AWS profile '%s' has no aws_access_key_id and aws_secret_access_key, "
+	                 "credential_process or role_arn",
 	                 prof->name);
+}
+
+static int profile_provider(const char *name, unsigned depth, struct aws_credentials_provider **ret,
+                            struct error *reterr)
+{
+	struct aws_profile prof;
+	int r;
+
+	if (depth > PROFILE_DEPTH_MAX)
+		return error_set(reterr, -ELOOP,
+		                 "AWS profiles: source_profile chain longer than %d "
+		                 "at '%s'",
+		                 PROFILE_DEPTH_MAX, name);
+	r = aws_profile_load(name, &prof, reterr);
+	if (r < 0)
+		return r;
+	r = from_profile(&prof, depth, ret, reterr);
+	aws_profile_release(&prof);
+	return r;
 }
 
 int aws_credentials_provider_new_default(struct aws_credentials_provider **ret,
@@ -178,7 +375,6 @@ int aws_credentials_provider_new_default(struct aws_credentials_provider **ret,
 {
 	const char *id = getenv("AWS_ACCESS_KEY_ID"), *secret = getenv("AWS_SECRET_ACCESS_KEY");
 	const char *profile_name = getenv("AWS_PROFILE");
-	struct aws_profile prof;
 	struct error e = ERROR_INIT;
 	int r;
 
@@ -191,19 +387,22 @@ int aws_credentials_provider_new_default(struct aws_credentials_provider **ret,
 		return error_set(reterr, -ENOKEY,
 		                 "AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go "
 		                 "together; only one is set");
-	if (getenv("AWS_WEB_IDENTITY_TOKEN_FILE") && getenv("AWS_ROLE_ARN"))
-		return error_set(
-		        reterr, -EOPNOTSUPP,
-		        "AWS credentials: web identity (AWS_WEB_IDENTITY_TOKEN_FILE) is not "
-		        "supported yet");
+	/* 2. web identity from the environment (EKS IRSA and the like) */
+	if (getenv("AWS_WEB_IDENTITY_TOKEN_FILE") && *getenv("AWS_WEB_IDENTITY_TOKEN_FILE") &&
+	    getenv("AWS_ROLE_ARN") && *getenv("AWS_ROLE_ARN")) {
+		struct aws_credentials_provider *p =
+		        role_provider(SOURCE_WEB_IDENTITY, NULL, getenv("AWS_ROLE_ARN"),
+		                      getenv("AWS_ROLE_SESSION_NAME"), NULL);
 
-	/* 2. the shared files: $AWS_PROFILE, else default */
-	r = aws_profile_load(profile_name, &prof, &e);
-	if (r >= 0) {
-		r = from_profile(&prof, ret, reterr);
-		aws_profile_release(&prof);
-		return r;
+		p->token_file = xstrdup(getenv("AWS_WEB_IDENTITY_TOKEN_FILE"));
+		*ret = p;
+		return 0;
 	}
+
+	/* 3. the shared files: $AWS_PROFILE, else default */
+	r = profile_provider(profile_name && *profile_name ? profile_name : NULL, 0, ret, &e);
+	if (r >= 0)
+		return 0;
 	if (r != -ENOENT || (profile_name && *profile_name)) {
 		if (reterr)
 			*reterr = e;
@@ -238,14 +437,15 @@ int aws_credentials_provider_get(struct aws_credentials_provider *p, struct aws_
 			                                                         (char *)token :
 			                                                         NULL },
 			     ret);
-	} else if (p->source == SOURCE_PROCESS) {
-		/* run again when none is cached or the cached ones expire within 5 minutes */
+	} else if (p->source != SOURCE_STATIC) {
+		/* ask again when none is cached or the cached ones expire within 5 minutes */
 		if (!p->has_cached ||
 		    (p->cached.expiration_usec &&
 		     p->cached.expiration_usec < now_usec(CLOCK_REALTIME) + REFRESH_AHEAD_USEC)) {
 			struct aws_credentials fresh = { 0 };
 
-			r = run_process(p, &fresh, reterr);
+			r = p->source == SOURCE_PROCESS ? run_process(p, &fresh, reterr) :
+			                                  sts_assume(p, &fresh, reterr);
 			if (r >= 0) {
 				aws_credentials_release(&p->cached);
 				p->cached = fresh;
@@ -268,6 +468,13 @@ struct aws_credentials_provider *aws_credentials_provider_free(struct aws_creden
 	aws_credentials_release(&p->cached);
 	free(p->profile);
 	free(p->command);
+	aws_credentials_provider_free(p->signer);
+	free(p->role_arn);
+	free(p->session_name);
+	free(p->external_id);
+	free(p->duration_seconds);
+	free(p->token_file);
+	free(p->region);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 	return NULL;

@@ -131,7 +131,7 @@ static void test_profile__credentials_chain(void **state)
 	unsetenv("AWS_SECRET_ACCESS_KEY");
 	unsetenv("AWS_SESSION_TOKEN");
 	write_file(config, "[profile deploy]\nrole_arn = arn:aws:iam::1:role/x\n"
-	                   "source_profile = default\n");
+	                   "credential_source = EcsContainer\n");
 	write_file(credentials, "[default]\naws_access_key_id = AKIDFILE\n"
 	                        "aws_secret_access_key = filesecret\n"
 	                        "aws_session_token = filetoken\n");
@@ -156,7 +156,7 @@ static void test_profile__credentials_chain(void **state)
 
 	setenv("AWS_PROFILE", "deploy", 1);
 	assert_int_equal(aws_credentials_provider_new_default(&p, &e), -EOPNOTSUPP);
-	assert_non_null(strstr(e.message, "AWS profile 'deploy': role_arn"));
+	assert_non_null(strstr(e.message, "AWS profile 'deploy': role_arn needs source_profile"));
 	setenv("AWS_PROFILE", "missing", 1);
 	assert_int_equal(aws_credentials_provider_new_default(&p, &e), -ENOENT);
 	assert_non_null(strstr(e.message, "'missing'"));
