@@ -163,12 +163,15 @@ void aws_profile_release(struct aws_profile *p);
  *     its own source when it has keys) or credential_source = Environment, by STS
  *     AssumeRole (external_id, duration_seconds, role_session_name, the profile's region
  *     for STS); its keys; its credential_process (run with sh -c, the SDKs' JSON
- *     {"Version": 1, "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}).
+ *     {"Version": 1, "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"});
+ *  4. the instance role on EC2, through IMDSv2 (a session token, then the role and its
+ *     credentials) at $AWS_EC2_METADATA_SERVICE_ENDPOINT or http://169.254.169.254,
+ *     unless AWS_EC2_METADATA_DISABLED=true.
  * Temporary credentials are asked again 5 minutes before they expire. Errors: -ENOKEY none
  * of these, -ENOENT an $AWS_PROFILE that does not exist, -ELOOP a source_profile loop,
- * -EOPNOTSUPP what comes later (IMDSv2, credential_source Ec2InstanceMetadata or
- * EcsContainer); from _get(): STS's errors (aws_query()) and a credential_process's
- * (-EACCES, -EBADMSG, -ETIMEDOUT, -ENOENT).
+ * -EOPNOTSUPP what comes later (credential_source Ec2InstanceMetadata or EcsContainer);
+ * from _get(): STS's errors (aws_query()), a credential_process's (-EACCES, -EBADMSG,
+ * -ETIMEDOUT, -ENOENT), and the metadata service's (those of http_client_do(), -EBADMSG).
  */
 struct aws_credentials_provider;
 

@@ -1,7 +1,7 @@
 /*
  * Where AWS credentials come from (aws.h): the SDKs' chain of environment, web identity and
- * profiles (keys, credential_process, AssumeRole through STS). IMDSv2 on EC2 is the step
- * still to come; until then it is refused by name.
+ * profiles (keys, credential_process, AssumeRole through STS), then the instance role of
+ * EC2 through IMDSv2.
  */
 
 #include "aws/aws.h"
@@ -19,6 +19,7 @@
 #include "core/process.h"
 #include "core/strbuf.h"
 #include "core/time.h"
+#include "http/http.h"
 
 #define PROCESS_TIMEOUT_USEC (60 * USEC_PER_SEC)
 #define PROCESS_MAX_OUTPUT   (64 * 1024)
@@ -33,7 +34,12 @@ enum source {
 	SOURCE_PROCESS,
 	SOURCE_ASSUME_ROLE,  /* STS AssumeRole with the credentials of source */
 	SOURCE_WEB_IDENTITY, /* STS AssumeRoleWithWebIdentity, unsigned, with a token file */
+	SOURCE_IMDS,         /* the instance role, from the EC2 instance metadata service */
 };
+
+#define IMDS_ENDPOINT_DEFAULT "http://169.254.169.254"
+#define IMDS_TOKEN_TTL        "21600"
+#define IMDS_TIMEOUT_USEC     (2 * USEC_PER_SEC)
 
 struct aws_credentials_provider {
 	enum source source;
@@ -50,7 +56,8 @@ struct aws_credentials_provider {
 	char *external_id;
 	char *duration_seconds;
 	char *token_file;
-	char *region; /* of the STS endpoint */
+	char *region;   /* of the STS endpoint */
+	char *endpoint; /* SOURCE_IMDS: of the metadata service */
 	bool source_kind_web;
 };
 
@@ -237,6 +244,111 @@ static int sts_assume(struct aws_credentials_provider *p, struct aws_credentials
 	return 0;
 }
 
+/* One request to the instance metadata service: the body of a 200, else an error. */
+static int imds_request(struct http_client *http, const char *method, const char *url,
+                        const char *header, struct strbuf *ret, struct error *reterr)
+{
+	const char *const headers[] = { header, NULL };
+	const struct http_request req = { .method = method, .url = url, .headers = headers };
+	struct http_response resp = HTTP_RESPONSE_INIT;
+	int r;
+
+	r = http_client_do(http, &req, &resp, reterr);
+	if (r >= 0 && resp.status != 200)
+		r = error_set(reterr, resp.status == 401 || resp.status == 403 ? -EACCES : -EPROTO,
+		              "%s %s: HTTP %ld", method, url, resp.status);
+	if (r >= 0)
+		strbuf_add(ret, resp.body.buf ? resp.body.buf : "", resp.body.len);
+	if (resp.body.buf)
+		explicit_bzero(resp.body.buf, resp.body.len);
+	http_response_release(&resp);
+	return r;
+}
+
+/*
+ * IMDSv2: a session token (PUT /latest/api/token), the instance role's name and then its
+ * credentials (GET /latest/meta-data/iam/security-credentials/[ROLE]).
+ */
+static int imds_get(struct aws_credentials_provider *p, struct aws_credentials *ret,
+                    struct error *reterr)
+{
+	const struct http_client_options ho = { .connect_timeout_usec = IMDS_TIMEOUT_USEC,
+		                                .timeout_usec = IMDS_TIMEOUT_USEC,
+		                                .max_response_bytes = PROCESS_MAX_OUTPUT,
+		                                .retries = 1,
+		                                .retry_initial_usec = 100 * USEC_PER_MSEC,
+		                                .retry_max_usec = USEC_PER_SEC };
+	_cleanup_(strbuf_release) struct strbuf token = STRBUF_INIT, role = STRBUF_INIT;
+	struct strbuf body = STRBUF_INIT;
+	_cleanup_free_ char *token_header = NULL, *url = NULL;
+	struct http_client *http = NULL;
+	json_t *doc = NULL;
+	uint64_t expiration = 0;
+	const char *id, *secret, *session;
+	int r;
+
+	r = http_client_new(&ho, &http, reterr);
+	if (r < 0)
+		return r;
+	url = xasprintf("%s/latest/api/token", p->endpoint);
+	r = imds_request(http, "PUT", url, "X-aws-ec2-metadata-token-ttl-seconds: " IMDS_TOKEN_TTL,
+	                 &token, reterr);
+	if (r >= 0) {
+		token_header = xasprintf("X-aws-ec2-metadata-token: %s", token.buf);
+		free(url);
+		url = xasprintf("%s/latest/meta-data/iam/security-credentials/", p->endpoint);
+		r = imds_request(http, "GET", url, token_header, &role, reterr);
+	}
+	if (r >= 0) {
+		role.len = strcspn(role.buf, "\r\n");
+		role.buf[role.len] = '\0';
+		if (role.len == 0)
+			r = error_set(reterr, -ENOKEY, "this instance has no IAM role");
+	}
+	if (r >= 0) {
+		free(url);
+		url = xasprintf("%s/latest/meta-data/iam/security-credentials/%s", p->endpoint,
+		                role.buf);
+		r = imds_request(http, "GET", url, token_header, &body, reterr);
+	}
+	http_client_free(http);
+	if (token.buf)
+		explicit_bzero(token.buf, token.len);
+	if (token_header)
+		explicit_bzero(token_header, strlen(token_header));
+	if (r < 0)
+		return error_prefix(reterr, r,
+		                    "AWS credentials from the instance metadata service");
+	doc = json_loadb(body.buf ? body.buf : "", body.len, 0, NULL);
+	if (body.buf)
+		explicit_bzero(body.buf, body.len);
+	strbuf_release(&body);
+	id = json_string_value(json_object_get(doc, "AccessKeyId"));
+	secret = json_string_value(json_object_get(doc, "SecretAccessKey"));
+	session = json_string_value(json_object_get(doc, "Token"));
+	if (!json_is_object(doc) ||
+	    !streq_ptr(json_string_value(json_object_get(doc, "Code")), "Success") || !id ||
+	    !secret ||
+	    parse_timestamp(json_string_value(json_object_get(doc, "Expiration")) ?
+	                            json_string_value(json_object_get(doc, "Expiration")) :
+	                            "",
+	                    &expiration) < 0)
+		r = error_set(reterr, -EBADMSG,
+		              "AWS credentials from the instance metadata "
+		              "service: the answer for role %s is not usable",
+		              role.buf);
+	else
+		copy(&(struct aws_credentials){ .access_key_id = (char *)id,
+		                                .secret_access_key = (char *)secret,
+		                                .session_token = (char *)session,
+		                                .expiration_usec = expiration },
+		     ret);
+	wipe_string(json_object_get(doc, "SecretAccessKey"));
+	wipe_string(json_object_get(doc, "Token"));
+	json_decref(doc);
+	return r;
+}
+
 /* The region of the STS endpoint: the profile's, else AWS_REGION or AWS_DEFAULT_REGION. */
 static char *sts_region(const char *profile_region)
 {
@@ -408,10 +520,25 @@ int aws_credentials_provider_new_default(struct aws_credentials_provider **ret,
 			*reterr = e;
 		return r;
 	}
+	/* 4. the instance role, on EC2 (unless AWS_EC2_METADATA_DISABLED=true) */
+	if (!getenv("AWS_EC2_METADATA_DISABLED") ||
+	    strcasecmp(getenv("AWS_EC2_METADATA_DISABLED"), "true") != 0) {
+		const char *endpoint = getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+		struct aws_credentials_provider *p = provider_new(SOURCE_IMDS);
+		size_t n;
+
+		p->endpoint = xstrdup(endpoint && *endpoint ? endpoint : IMDS_ENDPOINT_DEFAULT);
+		n = strlen(p->endpoint);
+		while (n > 0 && p->endpoint[n - 1] == '/')
+			p->endpoint[--n] = '\0';
+		p->profile = xstrdup("(instance metadata)");
+		*ret = p;
+		return 0;
+	}
 	return error_set(reterr, -ENOKEY,
 	                 "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
 	                 "(and AWS_SESSION_TOKEN for temporary ones), or a profile with them in "
-	                 "~/.aws/credentials");
+	                 "~/.aws/credentials (the instance metadata service is disabled)");
 }
 
 int aws_credentials_provider_get(struct aws_credentials_provider *p, struct aws_credentials *ret,
@@ -445,6 +572,7 @@ int aws_credentials_provider_get(struct aws_credentials_provider *p, struct aws_
 			struct aws_credentials fresh = { 0 };
 
 			r = p->source == SOURCE_PROCESS ? run_process(p, &fresh, reterr) :
+			    p->source == SOURCE_IMDS    ? imds_get(p, &fresh, reterr) :
 			                                  sts_assume(p, &fresh, reterr);
 			if (r >= 0) {
 				aws_credentials_release(&p->cached);
@@ -475,6 +603,7 @@ struct aws_credentials_provider *aws_credentials_provider_free(struct aws_creden
 	free(p->duration_seconds);
 	free(p->token_file);
 	free(p->region);
+	free(p->endpoint);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 	return NULL;

@@ -45,6 +45,8 @@ static int setup(void **state)
 	unsetenv("AWS_ACCESS_KEY_ID");
 	unsetenv("AWS_SECRET_ACCESS_KEY");
 	unsetenv("AWS_ENDPOINT_URL");
+	/* no test reaches for 169.254.169.254 */
+	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
 	return 0;
 }
 
@@ -173,11 +175,59 @@ static void test_credentials__assume_role(void **state)
 	unsetenv("AWS_ENDPOINT_URL_STS");
 }
 
+/* IMDSv2 on EC2: a session token, the role's name, its credentials. */
+static void test_credentials__instance_metadata(void **state)
+{
+	static const struct canned replies[] = {
+		{ 200, "AQAEAimds-token==" },
+		{ 200, "driftless-bastion\n" },
+		{ 200, "{\"Code\": \"Success\", \"Type\": \"AWS-HMAC\", \"AccessKeyId\": "
+		       "\"ASIAIMDS\", \"SecretAccessKey\": \"imdssecret\", \"Token\": "
+		       "\"imdstoken\", \"Expiration\": \"2099-01-01T00:00:00Z\"}" },
+	};
+	struct aws_credentials_provider *p = NULL;
+	struct aws_credentials c = { 0 };
+	struct error e = ERROR_INIT;
+	char url[64];
+	struct fake f;
+
+	(void)state;
+	write_file(config, "");
+	write_file(credentials, "");
+	fake_start(&f, replies, 3);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/", f.port);
+	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", url, 1);
+	unsetenv("AWS_EC2_METADATA_DISABLED");
+	assert_int_equal(aws_credentials_provider_new_default(&p, &e), 0);
+	assert_int_equal(aws_credentials_provider_get(p, &c, &e), 0);
+	assert_string_equal(c.access_key_id, "ASIAIMDS");
+	assert_string_equal(c.secret_access_key, "imdssecret");
+	assert_string_equal(c.session_token, "imdstoken");
+	assert_int_equal(c.expiration_usec, 4070908800000000ULL);
+	aws_credentials_release(&c);
+	fake_stop(&f);
+	assert_int_equal(f.served, 3);
+	assert_non_null(
+	        strstr(f.last_request,
+	               "GET /latest/meta-data/iam/security-credentials/driftless-bastion "));
+	assert_non_null(strstr(f.last_request, "X-aws-ec2-metadata-token: AQAEAimds-token=="));
+	aws_credentials_provider_free(p);
+
+	/* nothing answers: a clear error, after the connect timeout */
+	assert_int_equal(aws_credentials_provider_new_default(&p, &e), 0);
+	assert_true(aws_credentials_provider_get(p, &c, &e) < 0);
+	assert_non_null(strstr(e.message, "AWS credentials from the instance metadata service"));
+	aws_credentials_provider_free(p);
+	unsetenv("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_credentials__web_identity),
 		cmocka_unit_test(test_credentials__assume_role),
+		cmocka_unit_test(test_credentials__instance_metadata),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -35,6 +35,8 @@ static int setup(void **state)
 	snprintf(credentials, sizeof(credentials), "%s/credentials", dir);
 	setenv("AWS_CONFIG_FILE", config, 1);
 	setenv("AWS_SHARED_CREDENTIALS_FILE", credentials, 1);
+	/* no test reaches for 169.254.169.254 */
+	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
 	unsetenv("AWS_PROFILE");
 	return 0;
 }

@@ -213,6 +213,7 @@ static void test_query__environment_credentials(void **state)
 	unsetenv("AWS_PROFILE");
 	setenv("AWS_CONFIG_FILE", "/nonexistent/config", 1);
 	setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials", 1);
+	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
 	assert_int_equal(aws_credentials_provider_new_default(&p, &e), -ENOKEY);
 	assert_non_null(strstr(e.message, "AWS_ACCESS_KEY_ID"));
 	setenv("AWS_ACCESS_KEY_ID", "AKIDENV", 1);
