@@ -33,6 +33,10 @@ struct kube_client {
 	bool has_cred;
 	struct kube_exec_credential cred;
 
+	kube_token_fn *token_fn; /* kube_client_set_token_source() */
+	void *token_userdata;
+	bool token_force; /* the last token was refused */
+
 	struct kube_discovery *discovery; /* discovery.c */
 	unsigned list_limit;              /* 0: KUBE_LIST_LIMIT_DEFAULT */
 };
@@ -251,6 +255,7 @@ static int send_once(struct kube_client *c, const char *method, const char *url,
 {
 	_cleanup_(release_basic) struct strbuf basic = STRBUF_INIT;
 	_cleanup_free_ char *ct = NULL;
+	char *source_token = NULL; /* from token_fn: a secret */
 	struct http_request req = { .method = method, .url = url };
 	const char *headers[4];
 	size_t n = 0;
@@ -264,7 +269,13 @@ static int send_once(struct kube_client *c, const char *method, const char *url,
 		req.body = body->buf;
 		req.body_len = body->len;
 	}
-	if (c->cfg->token_file) {
+	if (c->token_fn) {
+		r = c->token_fn(c->token_userdata, c->token_force, &source_token, reterr);
+		c->token_force = false;
+		if (r < 0)
+			return r;
+		req.bearer_token = source_token;
+	} else if (c->cfg->token_file) {
 		r = file_token(c, &req.bearer_token, reterr);
 		if (r < 0)
 			return r;
@@ -290,7 +301,15 @@ static int send_once(struct kube_client *c, const char *method, const char *url,
 	}
 	headers[n] = NULL;
 	req.headers = headers;
-	return http_client_do(c->http, &req, resp, reterr);
+	r = http_client_do(c->http, &req, resp, reterr);
+	erase_and_free(source_token);
+	return r;
+}
+
+void kube_client_set_token_source(struct kube_client *c, kube_token_fn *fn, void *userdata)
+{
+	c->token_fn = fn;
+	c->token_userdata = userdata;
 }
 
 int kube_client_request(struct kube_client *c, const char *method, const char *path,
@@ -317,7 +336,11 @@ int kube_client_request_status(struct kube_client *c, const char *method, const 
 		doc_json_dump(body, JSON_COMPACT, &text);
 
 	r = send_once(c, method, url, body ? &text : NULL, content_type, &resp, reterr);
-	if (r >= 0 && resp.status == 401 && c->uses_exec) {
+	if (r >= 0 && resp.status == 401 && c->token_fn) {
+		/* refused: a new token, once */
+		c->token_force = true;
+		r = send_once(c, method, url, body ? &text : NULL, content_type, &resp, reterr);
+	} else if (r >= 0 && resp.status == 401 && c->uses_exec) {
 		/* the plugin's credential was refused: ask it once more, as client-go does */
 		kube_exec_credential_release(&c->cred);
 		c->has_cred = false;

@@ -107,6 +107,15 @@ struct kube_client *kube_client_free(struct kube_client *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct kube_client *, kube_client_free)
 
 /*
+ * A bearer token from elsewhere, used instead of the kubeconfig user's credentials: the
+ * EKS token of cluster.eks, made from AWS credentials. fn is called before each request
+ * and caches as it sees fit; with force, the token it gave last was refused (401) and a
+ * new one is wanted (the request is sent once more). *ret is the client's to wipe and free.
+ */
+typedef int kube_token_fn(void *userdata, bool force, char **ret, struct error *reterr);
+void kube_client_set_token_source(struct kube_client *c, kube_token_fn *fn, void *userdata);
+
+/*
  * Send method to path (e.g. "/version", "/api/v1/namespaces/x/configmaps?limit=500",
  * appended to the server URL) with the credentials of the client.
  *

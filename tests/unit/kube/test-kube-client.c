@@ -545,6 +545,47 @@ static void test_kube_client_request__token_wins_over_exec(void **state)
 	server_stop(&s);
 }
 
+/* A token source (cluster.eks): asked before each request, again with force after a 401. */
+struct token_source {
+	unsigned calls, forced;
+};
+
+static int token_source(void *userdata, bool force, char **ret, struct error *reterr)
+{
+	struct token_source *t = userdata;
+
+	(void)reterr;
+	t->calls++;
+	t->forced += force;
+	*ret = xasprintf("k8s-aws-v1.tok-%u", t->forced);
+	return 0;
+}
+
+static void test_kube_client_request__token_source(void **state)
+{
+	struct server s = { .accept_auth = "Bearer k8s-aws-v1.tok-0" };
+	_cleanup_(kube_client_freep) struct kube_client *c = NULL;
+	_cleanup_free_ char *kc = NULL;
+	struct token_source t = { 0 };
+
+	(void)state;
+	server_start(&s);
+	/* the kubeconfig's own token loses to the source */
+	kc = write_kubeconfig("source.yaml", &s, NULL, "    token: static\n");
+	c = client_for(kc);
+	kube_client_set_token_source(c, token_source, &t);
+	get_ok(c, "/version");
+	assert_string_equal(s.authorization, "Bearer k8s-aws-v1.tok-0");
+	assert_int_equal(t.calls, 1);
+	/* refused: asked again with force, and the request sent once more */
+	s.accept_auth = "Bearer k8s-aws-v1.tok-1";
+	get_ok(c, "/version");
+	assert_int_equal(t.calls, 3);
+	assert_int_equal(t.forced, 1);
+	assert_string_equal(s.authorization, "Bearer k8s-aws-v1.tok-1");
+	server_stop(&s);
+}
+
 static void test_kube_client_request__exec_client_certificate(void **state)
 {
 	struct server s = { .is_tls = true };
@@ -618,6 +659,7 @@ int main(void)
 		cmocka_unit_test(test_kube_client_request__exec_rerun_on_401),
 		cmocka_unit_test(test_kube_client_request__exec_missing),
 		cmocka_unit_test(test_kube_client_request__token_wins_over_exec),
+		cmocka_unit_test(test_kube_client_request__token_source),
 		cmocka_unit_test(test_kube_client_request__exec_client_certificate),
 	};
 
