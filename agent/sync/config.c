@@ -47,6 +47,35 @@ static char *config_relative(const char *dir, const char *path)
 	return xasprintf("%s/%s", dir, path);
 }
 
+/* cluster.eks: {name, region}: the bearer token of an EKS cluster, from AWS credentials. */
+static int load_eks(struct loader *l, struct sync_environment *env, const json_t *node,
+                    const char *field)
+{
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(node))
+		return fail(l, node, field, "expected a mapping: {name: CLUSTER, region: REGION}");
+	json_object_foreach((json_t *)node, key, v) {
+		_cleanup_free_ char *sub = xasprintf("%s.%s", field, key);
+
+		if (!streq(key, "name") && !streq(key, "region"))
+			return fail_at(l, v, node, sub, "unknown field (expected name or region)");
+		if (!json_is_string(v) || json_string_length(v) == 0)
+			return fail_at(l, v, node, sub, "expected a non-empty string");
+		if (streq(key, "name"))
+			env->eks_cluster = xstrdup(json_string_value(v));
+		else
+			env->eks_region = xstrdup(json_string_value(v));
+	}
+	if (!env->eks_cluster) {
+		_cleanup_free_ char *sub = xasprintf("%s.name", field);
+
+		return fail(l, node, sub, "missing: the EKS cluster's name");
+	}
+	return 0;
+}
+
 static int load_cluster(struct loader *l, struct sync_environment *env, const json_t *node,
                         const char *dir)
 {
@@ -57,9 +86,16 @@ static int load_cluster(struct loader *l, struct sync_environment *env, const js
 		_cleanup_free_ char *field =
 		        xasprintf("environments.%s.cluster.%s", env->name, key);
 
+		if (streq(key, "eks")) {
+			int r = load_eks(l, env, v, field);
+
+			if (r < 0)
+				return r;
+			continue;
+		}
 		if (!streq(key, "kubeconfig") && !streq(key, "context"))
 			return fail_at(l, v, node, field,
-			               "unknown field (expected kubeconfig or context)");
+			               "unknown field (expected kubeconfig, context or eks)");
 		if (!json_is_string(v) || json_string_length(v) == 0)
 			return fail_at(l, v, node, field, "expected a non-empty string");
 		if (streq(key, "kubeconfig"))
@@ -445,6 +481,8 @@ struct sync_config *sync_config_free(struct sync_config *c)
 		json_decref(env->cluster);
 		free(env->kubeconfig);
 		free(env->context);
+		free(env->eks_cluster);
+		free(env->eks_region);
 		free(env->inventory_namespace);
 		free(env->inventory_name);
 		sync_ignore_rules_free(env->ignore, env->n_ignore);

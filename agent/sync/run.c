@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "aws/aws.h"
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/fileio.h"
@@ -22,8 +23,89 @@
 #include "state/state.h"
 #include "sync/internal.h"
 
+/* cluster.eks: the token source of the kube client. */
+struct eks_token {
+	struct aws_credentials_provider *credentials;
+	char *cluster;
+	char *region;
+	char *token; /* a secret */
+	uint64_t made_usec;
+};
+
+static void eks_token_free(struct eks_token *t)
+{
+	if (!t)
+		return;
+	aws_credentials_provider_free(t->credentials);
+	free(t->cluster);
+	free(t->region);
+	if (t->token)
+		explicit_bzero(t->token, strlen(t->token));
+	free(t->token);
+	free(t);
+}
+
+/* kube_token_fn: one token reused for AWS_EKS_TOKEN_REUSE_USEC, a new one when refused. */
+static int eks_token_get(void *userdata, bool force, char **ret, struct error *reterr)
+{
+	struct eks_token *t = userdata;
+	uint64_t now = now_usec(CLOCK_MONOTONIC);
+
+	if (force || !t->token || now - t->made_usec >= AWS_EKS_TOKEN_REUSE_USEC) {
+		struct aws_credentials c = { 0 };
+		_cleanup_free_ char *sts = NULL;
+		char *token = NULL;
+		int r;
+
+		r = aws_credentials_provider_get(t->credentials, &c, reterr);
+		if (r < 0)
+			return error_prefix(reterr, r, "EKS cluster %s", t->cluster);
+		/* AWS_ENDPOINT_URL_STS and the like, for tests; else STS of the region */
+		if (getenv("AWS_ENDPOINT_URL_STS") || getenv("AWS_ENDPOINT_URL"))
+			sts = aws_endpoint("sts", t->region, NULL);
+		r = aws_eks_token(t->cluster, t->region, sts, &c, 0, &token, reterr);
+		aws_credentials_release(&c);
+		if (r < 0)
+			return r;
+		if (t->token)
+			explicit_bzero(t->token, strlen(t->token));
+		free(t->token);
+		t->token = token;
+		t->made_usec = now;
+	}
+	*ret = xstrdup(t->token);
+	return 0;
+}
+
+static int eks_token_new(const char *cluster, const char *region, struct eks_token **ret,
+                         struct error *reterr)
+{
+	struct eks_token *t = xcalloc(1, sizeof(*t));
+	const char *r_env = getenv("AWS_REGION");
+	int r;
+
+	if (!region || !*region)
+		region = r_env && *r_env ? r_env : getenv("AWS_DEFAULT_REGION");
+	if (!region || !*region) {
+		free(t);
+		return error_set(reterr, -EINVAL, "EKS cluster %s: no region (cluster.eks.region, "
+		                                  "AWS_REGION or AWS_DEFAULT_REGION)",
+		                 cluster);
+	}
+	r = aws_credentials_provider_new_default(&t->credentials, reterr);
+	if (r < 0) {
+		free(t);
+		return error_prefix(reterr, r, "EKS cluster %s", cluster);
+	}
+	t->cluster = xstrdup(cluster);
+	t->region = xstrdup(region);
+	*ret = t;
+	return 0;
+}
+
 struct sync_context {
 	struct kube_client *client;
+	struct eks_token *eks;
 	char *env;
 	char *default_namespace;
 	char *inventory_namespace;
@@ -38,6 +120,7 @@ struct sync_context *sync_context_free(struct sync_context *ctx)
 	if (!ctx)
 		return NULL;
 	kube_client_free(ctx->client);
+	eks_token_free(ctx->eks);
 	free(ctx->env);
 	free(ctx->default_namespace);
 	free(ctx->inventory_namespace);
@@ -62,6 +145,12 @@ int sync_context_new(const struct sync_context_options *o, struct sync_context *
 	r = kube_client_new(cfg, &ctx->client, reterr);
 	if (r < 0)
 		return r;
+	if (o->eks_cluster) {
+		r = eks_token_new(o->eks_cluster, o->eks_region, &ctx->eks, reterr);
+		if (r < 0)
+			return r;
+		kube_client_set_token_source(ctx->client, eks_token_get, ctx->eks);
+	}
 	ctx->env = xstrdup(o->env ? o->env : "default");
 	ctx->default_namespace = xstrdup(kube_config_namespace(cfg));
 	if (o->inventory_namespace) {
@@ -106,6 +195,8 @@ int sync_context_new_env(const struct sync_config *c, const struct sync_environm
 		.health_timeout_usec = env->health_timeout_usec,
 		.ignore = env->ignore,
 		.n_ignore = env->n_ignore,
+		.eks_cluster = env->eks_cluster,
+		.eks_region = env->eks_region,
 	};
 	int r;
 

@@ -30,6 +30,13 @@ struct sync_environment {
 	json_t *cluster;    /* the cluster mapping as written (validated) */
 	char *kubeconfig;   /* cluster.kubeconfig, absolute; NULL: $KUBECONFIG or ~/.kube/config */
 	char *context;      /* cluster.context; NULL: the kubeconfig's current context */
+	/*
+	 * cluster.eks.name and .region: the cluster's bearer token is made from the AWS
+	 * credentials (aws_eks_token()) instead of the kubeconfig user's; the kubeconfig still
+	 * gives the server and its CA. Region NULL: $AWS_REGION, else $AWS_DEFAULT_REGION.
+	 */
+	char *eks_cluster;
+	char *eks_region;
 	char *inventory_namespace;       /* inventory.namespace, default "default" */
 	char *inventory_name;            /* inventory.name, default "driftless-ENV" */
 	bool force_conflicts;            /* take over fields other appliers own (default false) */
@@ -253,6 +260,8 @@ struct sync_context_options {
 	const struct sync_ignore_rule *ignore; /* borrowed: must outlive the context */
 	size_t n_ignore;
 	const bool *cancel; /* see struct sync_target */
+	const char *eks_cluster; /* see struct sync_environment */
+	const char *eks_region;
 };
 
 /* Errors: those of kube_config_load() and kube_client_new(). */

@@ -209,7 +209,7 @@ def names(env):
 # --- environments of a config file, synced from the test git server ---
 
 def write_config(tmp_path, testenv, repo, ns, kubeconfig=None, context="driftless-testenv",
-                 health_timeout="60s", extra="", interval="1m"):
+                 health_timeout="60s", extra="", interval="1m", eks=None):
     """A config file with one environment, dev, at path env/ of repo; extra is appended."""
     path = tmp_path / "driftless.yaml"
     path.write_text("""source:
@@ -227,14 +227,15 @@ environments:
     cluster:
       kubeconfig: %(kubeconfig)s
       context: %(context)s
-    inventory:
+%(eks)s    inventory:
       namespace: %(ns)s
     health_timeout: %(timeout)s
 %(extra)s""" % {"url": repo.https_url, "user": testenv["GIT_HTTPS_USER"],
        "token": testenv["GIT_HTTPS_TOKEN_FILE"], "ca": testenv["GIT_CA_FILE"],
        "state": tmp_path / "state", "kubeconfig": kubeconfig or testenv["KUBECONFIG"],
        "context": context, "ns": ns, "timeout": health_timeout, "extra": extra,
-       "interval": interval})
+       "interval": interval,
+       "eks": "      eks: { name: %s, region: %s }\n" % eks if eks else ""})
     return str(path)
 
 

@@ -281,3 +281,28 @@ def test_ignore_rules(driftless_bin, env, testenv, names, tmp_path):
     doc = json.loads(out)
     assert [(o["name"], o["paths"]) for o in doc["objects"]] == [
         ("frontend", ["/metadata/labels/app"])], doc
+
+
+def test_eks_token_replaces_the_kubeconfig_user(driftless_bin, env, testenv, names, tmp_path):
+    """cluster.eks: the bearer token is made from the AWS credentials (the test
+    environment's, for moto), not taken from the kubeconfig user; the test API server does
+    not know EKS tokens, so it refuses what it would accept from the kubeconfig's token."""
+    ns, group = names
+    repo = Repo(testenv, tmp_path, "kube-env")
+    commit_overlay(repo, "first", ns, group)
+    plain = write_config(tmp_path, testenv, repo, ns, context="driftless-testenv-token")
+    code, out, err = run(driftless_bin, env, "diff", "-c", plain, "dev")
+    assert code == 1, out + err  # everything to create: the token user is let in
+    eks = write_config(tmp_path, testenv, repo, ns, context="driftless-testenv-token",
+                       eks=("shop-dev", "eu-west-1"))
+    code, out, err = run(driftless_bin, env, "diff", "-c", eks, "--no-fetch", "dev")
+    assert code == 2, out + err
+    assert "Unauthorized" in err, err
+    e = dict(env)
+    for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        e.pop(k, None)
+    e["AWS_EC2_METADATA_DISABLED"] = "true"
+    e["AWS_CONFIG_FILE"] = e["AWS_SHARED_CREDENTIALS_FILE"] = "/nonexistent"
+    code, out, err = run(driftless_bin, e, "diff", "-c", eks, "--no-fetch", "dev")
+    assert code == 2 and "EKS cluster shop-dev" in err and "no AWS credentials" in err, err
+

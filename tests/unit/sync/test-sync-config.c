@@ -80,6 +80,7 @@ static void test_sync_config__full(void **state)
 	             "    - { name: web, namespace: shop, paths: [/metadata/labels, /data/x] }\n"
 	             "  prod:\n"
 	             "    path: overlays/prod\n"
+	             "    cluster: { kubeconfig: /k, eks: { name: prod-1, region: eu-west-1 } }\n"
 	             "    prune: false\n"
 	             "    promote_from: staging\n"
 	             "webhook: { listen: 127.0.0.1:8080, secret_file: hook, max_body_bytes: 4096 }\n"
@@ -116,6 +117,9 @@ static void test_sync_config__full(void **state)
 	assert_true(sync_config_environment(c, "staging")->prune);
 	assert_false(sync_config_environment(c, "prod")->prune);
 	assert_string_equal(sync_config_environment(c, "prod")->promote_from, "staging");
+	assert_string_equal(sync_config_environment(c, "prod")->eks_cluster, "prod-1");
+	assert_string_equal(sync_config_environment(c, "prod")->eks_region, "eu-west-1");
+	assert_null(sync_config_environment(c, "staging")->eks_cluster);
 	assert_non_null(sync_config_environment(c, "staging")->cluster);
 	assert_null(sync_config_environment(c, "dev"));
 	{
@@ -140,7 +144,7 @@ static void test_sync_config__full(void **state)
 		assert_string_equal(st->ignore[1].namespace, "shop");
 		assert_string_equal(st->ignore[1].paths[1], "/data/x");
 		/* defaults */
-		assert_null(pr->kubeconfig);
+		assert_string_equal(pr->kubeconfig, "/k");
 		assert_null(pr->context);
 		assert_string_equal(pr->inventory_namespace, "default");
 		assert_string_equal(pr->inventory_name, "driftless-prod");
@@ -211,7 +215,13 @@ static void test_sync_config__errors(void **state)
 		  ":3:34: environments.prod.promote_from", "no environment is called 'qa'" },
 		{ "source: { url: x }\nwebhooks: {}\n", ":2:11: webhooks", "unknown field" },
 		{ "source: { url: x }\nenvironments:\n  p: { path: p, cluster: { eks: 1 } }\n",
-		  ":3:33: environments.p.cluster.eks", "expected kubeconfig or context" },
+		  ":3:33: environments.p.cluster.eks", "expected a mapping" },
+		{ "source: { url: x }\nenvironments:\n  p: { path: p, cluster: { eks: { region: r } } }\n",
+		  ":3:33: environments.p.cluster.eks.name", "missing" },
+		{ "source: { url: x }\nenvironments:\n  p: { path: p, cluster: { eks: { nam: r } } }\n",
+		  ":3:40: environments.p.cluster.eks.nam", "expected name or region" },
+		{ "source: { url: x }\nenvironments:\n  p: { path: p, cluster: { ctx: x } }\n",
+		  ":3:33: environments.p.cluster.ctx", "expected kubeconfig, context or eks" },
 		{ "source: { url: x }\nenvironments:\n  p: { path: p, cluster: { context: '' } }\n",
 		  ":3:37: environments.p.cluster.context", "non-empty" },
 		{ "source: { url: x }\nenvironments:\n  p: { path: p, inventory: { ns: x } }\n",
