@@ -229,3 +229,55 @@ int aws_error_code_to_errno(const char *code);
  * else https://SERVICE.REGION.amazonaws.com (.com.cn in China). Freed by the caller.
  */
 char *aws_endpoint(const char *service, const char *region, const char *configured);
+
+/*
+ * --- the RDS kinds (apiVersion driftless.dev/v1alpha1) ---
+ *
+ * As git gives them, checked: each field of its type, unknown fields refused, errors
+ * naming the kind, the object and the field ("RDSInstance 'shop-db': spec.multiAZ:
+ * expected true or false"). Integers and booleans not set are -1; the policy fields
+ * applyImmediately, allowMajorVersionUpgrade and create default to false (0).
+ * dbInstanceIdentifier defaults to metadata.name and is kept in lower case, as RDS keeps it.
+ */
+struct aws_rds_instance {
+	char *name; /* metadata.name */
+	char *region;
+	char *identifier;
+	char *engine;
+	char *engine_version;
+	char *instance_class;
+	int64_t allocated_storage;
+	int64_t max_allocated_storage;
+	char *storage_type;
+	int64_t iops;
+	int64_t storage_throughput;
+	int multi_az;
+	int64_t backup_retention_period;
+	char *backup_window;
+	char *maintenance_window;
+	int deletion_protection;
+	char *parameter_group;
+	int auto_minor_version_upgrade;
+	int publicly_accessible;
+	int iam_auth;
+	json_t *tags; /* {key: value} or NULL */
+	int apply_immediately;
+	int allow_major_version_upgrade;
+	int create; /* create the instance when it is missing */
+};
+
+int aws_rds_instance_parse(const json_t *obj, struct aws_rds_instance *ret, struct error *reterr);
+void aws_rds_instance_release(struct aws_rds_instance *i);
+
+/* DBParameterGroup: spec.family (required), description, region, parameters {name: value}. */
+struct aws_rds_parameter_group {
+	char *name;
+	char *region;
+	char *family;
+	char *description;
+	json_t *parameters; /* {name: string, number or boolean} */
+};
+
+int aws_rds_parameter_group_parse(const json_t *obj, struct aws_rds_parameter_group *ret,
+                                  struct error *reterr);
+void aws_rds_parameter_group_release(struct aws_rds_parameter_group *g);

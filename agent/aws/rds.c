@@ -1,0 +1,282 @@
+/*
+ * The RDSInstance and DBParameterGroup kinds (apiVersion driftless.dev/v1alpha1) as git
+ * gives them (aws.h): every field checked for its type, unknown ones refused by name.
+ */
+
+#include "aws/aws.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+
+enum field_type {
+	FIELD_STRING,
+	FIELD_INT,
+	FIELD_BOOL,
+	FIELD_MAP, /* of strings */
+};
+
+struct field {
+	const char *name;
+	enum field_type type;
+	size_t offset;
+};
+
+#define S(name, member)                                                       \
+	{                                                                     \
+		name, FIELD_STRING, offsetof(struct aws_rds_instance, member) \
+	}
+#define I(name, member)                                                    \
+	{                                                                  \
+		name, FIELD_INT, offsetof(struct aws_rds_instance, member) \
+	}
+#define B(name, member)                                                     \
+	{                                                                   \
+		name, FIELD_BOOL, offsetof(struct aws_rds_instance, member) \
+	}
+
+static const struct field instance_fields[] = {
+	S("region", region),
+	S("dbInstanceIdentifier", identifier),
+	S("engine", engine),
+	S("engineVersion", engine_version),
+	S("dbInstanceClass", instance_class),
+	I("allocatedStorage", allocated_storage),
+	I("maxAllocatedStorage", max_allocated_storage),
+	S("storageType", storage_type),
+	I("iops", iops),
+	I("storageThroughput", storage_throughput),
+	B("multiAZ", multi_az),
+	I("backupRetentionPeriod", backup_retention_period),
+	S("preferredBackupWindow", backup_window),
+	S("preferredMaintenanceWindow", maintenance_window),
+	B("deletionProtection", deletion_protection),
+	S("dbParameterGroupName", parameter_group),
+	B("autoMinorVersionUpgrade", auto_minor_version_upgrade),
+	B("publiclyAccessible", publicly_accessible),
+	B("enableIAMDatabaseAuthentication", iam_auth),
+	{ "tags", FIELD_MAP, offsetof(struct aws_rds_instance, tags) },
+	B("applyImmediately", apply_immediately),
+	B("allowMajorVersionUpgrade", allow_major_version_upgrade),
+	B("create", create),
+};
+
+#undef S
+#undef I
+#undef B
+
+void aws_rds_instance_release(struct aws_rds_instance *i)
+{
+	if (!i)
+		return;
+	free(i->name);
+	for (size_t k = 0; k < ELEMENTSOF(instance_fields); k++) {
+		void *at = (char *)i + instance_fields[k].offset;
+
+		if (instance_fields[k].type == FIELD_STRING)
+			free(*(char **)at);
+		else if (instance_fields[k].type == FIELD_MAP)
+			json_decref(*(json_t **)at);
+	}
+	*i = (struct aws_rds_instance){ 0 };
+}
+
+static int fail(struct error *reterr, const char *kind, const char *name, const char *field,
+                const char *what)
+{
+	return error_set(reterr, -EINVAL, "%s '%s': spec.%s: %s", kind, name, field, what);
+}
+
+static int set_field(const struct field *f, void *base, const json_t *v, const char *kind,
+                     const char *name, struct error *reterr)
+{
+	void *at = (char *)base + f->offset;
+
+	switch (f->type) {
+	case FIELD_STRING:
+		if (!json_is_string(v) || json_string_length(v) == 0)
+			return fail(reterr, kind, name, f->name, "expected a non-empty string");
+		*(char **)at = xstrdup(json_string_value(v));
+		return 0;
+	case FIELD_INT:
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			return fail(reterr, kind, name, f->name,
+			            "expected a whole number, 0 or more");
+		*(int64_t *)at = json_integer_value(v);
+		return 0;
+	case FIELD_BOOL:
+		if (!json_is_boolean(v))
+			return fail(reterr, kind, name, f->name, "expected true or false");
+		*(int *)at = json_is_true(v) ? 1 : 0;
+		return 0;
+	case FIELD_MAP: {
+		const char *key;
+		json_t *value;
+
+		if (!json_is_object(v))
+			return fail(reterr, kind, name, f->name, "expected a mapping of strings");
+		json_object_foreach((json_t *)v, key, value)
+			if (!json_is_string(value)) {
+				_cleanup_free_ char *sub = xasprintf("%s.%s", f->name, key);
+
+				return fail(reterr, kind, name, sub, "expected a string");
+			}
+		*(json_t **)at = json_deep_copy(v);
+		return 0;
+	}
+	}
+	return -EINVAL;
+}
+
+/* metadata.name, and spec as a mapping; errors name the kind. */
+static int object_parts(const json_t *obj, const char *kind, const char **ret_name,
+                        const json_t **ret_spec, struct error *reterr)
+{
+	const char *name =
+	        json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
+	const json_t *spec = json_object_get(obj, "spec");
+
+	if (!name || !*name)
+		return error_set(reterr, -EINVAL, "%s: metadata.name: missing", kind);
+	if (!json_is_object(spec))
+		return error_set(reterr, -EINVAL, "%s '%s': spec: expected a mapping", kind, name);
+	*ret_name = name;
+	*ret_spec = spec;
+	return 0;
+}
+
+int aws_rds_instance_parse(const json_t *obj, struct aws_rds_instance *ret, struct error *reterr)
+{
+	static const char kind[] = "RDSInstance";
+	struct aws_rds_instance i = { 0 };
+	const json_t *spec;
+	const char *name, *key;
+	json_t *v;
+	int r;
+
+	r = object_parts(obj, kind, &name, &spec, reterr);
+	if (r < 0)
+		return r;
+	i.name = xstrdup(name);
+	i.allocated_storage = i.max_allocated_storage = i.iops = i.storage_throughput =
+	        i.backup_retention_period = -1;
+	i.multi_az = i.deletion_protection = i.auto_minor_version_upgrade = i.publicly_accessible =
+	        i.iam_auth = -1;
+	i.apply_immediately = i.allow_major_version_upgrade = i.create = 0;
+	json_object_foreach((json_t *)spec, key, v) {
+		const struct field *f = NULL;
+
+		for (size_t k = 0; k < ELEMENTSOF(instance_fields) && !f; k++)
+			if (streq(instance_fields[k].name, key))
+				f = &instance_fields[k];
+		if (!f)
+			r = fail(reterr, kind, name, key, "unknown field");
+		else
+			r = set_field(f, &i, v, kind, name, reterr);
+		if (r < 0) {
+			aws_rds_instance_release(&i);
+			return r;
+		}
+	}
+	if (!i.identifier)
+		i.identifier = xstrdup(name);
+	/* RDS keeps identifiers in lower case */
+	for (char *c = i.identifier; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	if (i.max_allocated_storage >= 0 && i.allocated_storage >= 0 &&
+	    i.max_allocated_storage < i.allocated_storage)
+		r = fail(reterr, kind, name, "maxAllocatedStorage",
+		         "smaller than allocatedStorage (autoscaling needs room above it)");
+	else if (i.create == 1 && (!i.engine || !i.instance_class || i.allocated_storage < 0))
+		r = fail(
+		        reterr, kind, name, "create",
+		        "an instance to create needs engine, dbInstanceClass and allocatedStorage");
+	if (r < 0) {
+		aws_rds_instance_release(&i);
+		return r;
+	}
+	*ret = i;
+	return 0;
+}
+
+void aws_rds_parameter_group_release(struct aws_rds_parameter_group *g)
+{
+	if (!g)
+		return;
+	free(g->name);
+	free(g->region);
+	free(g->family);
+	free(g->description);
+	json_decref(g->parameters);
+	*g = (struct aws_rds_parameter_group){ 0 };
+}
+
+int aws_rds_parameter_group_parse(const json_t *obj, struct aws_rds_parameter_group *ret,
+                                  struct error *reterr)
+{
+	static const char kind[] = "DBParameterGroup";
+	struct aws_rds_parameter_group g = { 0 };
+	const json_t *spec;
+	const char *name, *key;
+	json_t *v;
+	int r;
+
+	r = object_parts(obj, kind, &name, &spec, reterr);
+	if (r < 0)
+		return r;
+	g.name = xstrdup(name);
+	json_object_foreach((json_t *)spec, key, v) {
+		if (streq(key, "parameters")) {
+			const char *pk;
+			json_t *pv;
+
+			if (!json_is_object(v)) {
+				r = fail(reterr, kind, name, key,
+				         "expected a mapping of name: value");
+				break;
+			}
+			json_object_foreach(v, pk, pv)
+				if (!json_is_string(pv) && !json_is_integer(pv) &&
+				    !json_is_boolean(pv)) {
+					_cleanup_free_ char *sub = xasprintf("parameters.%s", pk);
+
+					r = fail(reterr, kind, name, sub,
+					         "expected a string, number or boolean");
+					break;
+				}
+			if (r < 0)
+				break;
+			g.parameters = json_deep_copy(v);
+		} else if (streq(key, "region") || streq(key, "family") ||
+		           streq(key, "description")) {
+			char **at = streq(key, "region") ? &g.region :
+			            streq(key, "family") ? &g.family :
+			                                   &g.description;
+
+			if (!json_is_string(v) || json_string_length(v) == 0) {
+				r = fail(reterr, kind, name, key, "expected a non-empty string");
+				break;
+			}
+			*at = xstrdup(json_string_value(v));
+		} else {
+			r = fail(
+			        reterr, kind, name, key,
+			        "unknown field (expected region, family, description or parameters)");
+			break;
+		}
+	}
+	if (r >= 0 && !g.family)
+		r = fail(reterr, kind, name, "family", "missing (postgres16, mysql8.0, ...)");
+	if (r < 0) {
+		aws_rds_parameter_group_release(&g);
+		return r;
+	}
+	if (!g.parameters)
+		g.parameters = json_object();
+	*ret = g;
+	return 0;
+}

@@ -1,0 +1,152 @@
+/* The RDS kinds as git gives them: read into their structs, refused field by field. */
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../json-test.h"
+
+#include "aws/aws.h"
+#include "core/error.h"
+
+/* manifests/overlays/prod's shop-db, as driftless render gives it */
+static const char shop_db[] =
+        "{'apiVersion': 'driftless.dev/v1alpha1', 'kind': 'RDSInstance',"
+        " 'metadata': {'name': 'shop-db', 'labels': {'environment': 'prod'}},"
+        " 'spec': {'region': 'eu-west-1', 'dbInstanceIdentifier': 'Shop-DB-Prod',"
+        "  'engine': 'postgres', 'engineVersion': '16.4', 'dbInstanceClass': 'db.r6g.large',"
+        "  'allocatedStorage': 50, 'maxAllocatedStorage': 200, 'storageType': 'gp3',"
+        "  'multiAZ': true, 'backupRetentionPeriod': 14, 'preferredBackupWindow': '02:00-03:00',"
+        "  'preferredMaintenanceWindow': 'sun:03:30-sun:04:30', 'deletionProtection': true,"
+        "  'autoMinorVersionUpgrade': true, 'publiclyAccessible': false,"
+        "  'applyImmediately': false, 'tags': {'team': 'platform'}}}";
+
+static void test_rds__instance(void **state)
+{
+	json_t *obj = json_test_load(shop_db);
+	struct aws_rds_instance i;
+	struct error e = ERROR_INIT;
+
+	(void)state;
+	assert_int_equal(aws_rds_instance_parse(obj, &i, &e), 0);
+	assert_string_equal(i.name, "shop-db");
+	assert_string_equal(i.identifier, "shop-db-prod");
+	assert_string_equal(i.region, "eu-west-1");
+	assert_string_equal(i.engine_version, "16.4");
+	assert_string_equal(i.instance_class, "db.r6g.large");
+	assert_int_equal(i.allocated_storage, 50);
+	assert_int_equal(i.max_allocated_storage, 200);
+	assert_int_equal(i.multi_az, 1);
+	assert_int_equal(i.publicly_accessible, 0);
+	assert_int_equal(i.iam_auth, -1);
+	assert_int_equal(i.iops, -1);
+	assert_int_equal(i.apply_immediately, 0);
+	assert_int_equal(i.allow_major_version_upgrade, 0);
+	assert_int_equal(i.create, 0);
+	assert_string_equal(json_string_value(json_object_get(i.tags, "team")), "platform");
+	aws_rds_instance_release(&i);
+	json_decref(obj);
+
+	/* the identifier defaults to the name */
+	obj = json_test_load("{'metadata': {'name': 'Orders'}, 'spec': {}}");
+	assert_int_equal(aws_rds_instance_parse(obj, &i, &e), 0);
+	assert_string_equal(i.identifier, "orders");
+	aws_rds_instance_release(&i);
+	json_decref(obj);
+}
+
+static void test_rds__instance_errors(void **state)
+{
+	static const struct {
+		const char *spec;
+		const char *message;
+	} cases[] = {
+		{ "{'multiAz': true}", "RDSInstance 'db': spec.multiAz: unknown field" },
+		{ "{'multiAZ': 'yes'}", "RDSInstance 'db': spec.multiAZ: expected true or false" },
+		{ "{'allocatedStorage': '50'}",
+		  "RDSInstance 'db': spec.allocatedStorage: expected a whole number, 0 or more" },
+		{ "{'allocatedStorage': -5}", "spec.allocatedStorage: expected a whole number" },
+		{ "{'engine': ''}", "RDSInstance 'db': spec.engine: expected a non-empty string" },
+		{ "{'tags': {'team': 1}}", "RDSInstance 'db': spec.tags.team: expected a string" },
+		{ "{'tags': ['a']}", "spec.tags: expected a mapping of strings" },
+		{ "{'allocatedStorage': 100, 'maxAllocatedStorage': 50}",
+		  "spec.maxAllocatedStorage: smaller than allocatedStorage" },
+		{ "{'create': true, 'engine': 'postgres'}",
+		  "spec.create: an instance to create needs engine, dbInstanceClass and "
+		  "allocatedStorage" },
+		{ "[]", "RDSInstance 'db': spec: expected a mapping" },
+	};
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		char text[512];
+		json_t *obj;
+		struct aws_rds_instance i;
+		struct error e = ERROR_INIT;
+
+		snprintf(text, sizeof(text), "{'metadata': {'name': 'db'}, 'spec': %s}",
+		         cases[k].spec);
+		obj = json_test_load(text);
+		assert_int_equal(aws_rds_instance_parse(obj, &i, &e), -EINVAL);
+		if (!strstr(e.message, cases[k].message))
+			fail_msg("case %zu: '%s' lacks '%s'", k, e.message, cases[k].message);
+		json_decref(obj);
+	}
+	{
+		json_t *obj = json_test_load("{'metadata': {}, 'spec': {}}");
+		struct aws_rds_instance i;
+		struct error e = ERROR_INIT;
+
+		assert_int_equal(aws_rds_instance_parse(obj, &i, &e), -EINVAL);
+		assert_string_equal(e.message, "RDSInstance: metadata.name: missing");
+		json_decref(obj);
+	}
+}
+
+static void test_rds__parameter_group(void **state)
+{
+	json_t *obj = json_test_load("{'metadata': {'name': 'shop-pg16'}, 'spec': {"
+	                             "'family': 'postgres16', 'description': 'shop',"
+	                             "'parameters': {'log_min_duration_statement': 500,"
+	                             "'rds.force_ssl': true, 'timezone': 'UTC'}}}");
+	struct aws_rds_parameter_group g;
+	struct error e = ERROR_INIT;
+
+	(void)state;
+	assert_int_equal(aws_rds_parameter_group_parse(obj, &g, &e), 0);
+	assert_string_equal(g.family, "postgres16");
+	assert_int_equal(json_object_size(g.parameters), 3);
+	aws_rds_parameter_group_release(&g);
+	json_decref(obj);
+
+	obj = json_test_load("{'metadata': {'name': 'pg'}, 'spec': {'parameters': {}}}");
+	assert_int_equal(aws_rds_parameter_group_parse(obj, &g, &e), -EINVAL);
+	assert_non_null(strstr(e.message, "DBParameterGroup 'pg': spec.family: missing"));
+	json_decref(obj);
+	obj = json_test_load("{'metadata': {'name': 'pg'}, 'spec': {'family': 'postgres16', "
+	                     "'parameters': {'work_mem': [1]}}}");
+	assert_int_equal(aws_rds_parameter_group_parse(obj, &g, &e), -EINVAL);
+	assert_non_null(strstr(e.message, "spec.parameters.work_mem: expected a string, number"));
+	json_decref(obj);
+	obj = json_test_load("{'metadata': {'name': 'pg'}, 'spec': {'family': 'x', 'famly': 'y'}}");
+	assert_int_equal(aws_rds_parameter_group_parse(obj, &g, &e), -EINVAL);
+	assert_non_null(strstr(e.message, "spec.famly: unknown field"));
+	json_decref(obj);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rds__instance),
+		cmocka_unit_test(test_rds__instance_errors),
+		cmocka_unit_test(test_rds__parameter_group),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
