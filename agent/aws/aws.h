@@ -281,3 +281,28 @@ struct aws_rds_parameter_group {
 int aws_rds_parameter_group_parse(const json_t *obj, struct aws_rds_parameter_group *ret,
                                   struct error *reterr);
 void aws_rds_parameter_group_release(struct aws_rds_parameter_group *g);
+
+/*
+ * What differs between want and an instance as DescribeDBInstances gives it (one
+ * DBInstance, aws_xml_parse()d), field by field, read the way a careful DBA reads it:
+ *  - the effective value is the pending one (PendingModifiedValues) when there is one, else
+ *    the live one; a change already queued that is the desired one is reported with
+ *    in_flight, and must not be sent again;
+ *  - engine versions match by prefix ("16" matches "16.4"), classes, storage types and
+ *    windows without regard to case, identifiers in lower case;
+ *  - storage above the desired size is no drift when autoscaling is on
+ *    (maxAllocatedStorage);
+ *  - the parameter group by name; ParameterApplyStatus "applying" is in flight.
+ * Fields git does not set are not compared. Tags come apart (ListTagsForResource).
+ */
+struct aws_rds_drift {
+	const char *field; /* the spec field, "multiAZ" */
+	const char *api;   /* the ModifyDBInstance parameter, "MultiAZ" */
+	char *desired;     /* as RDS writes it: "true", "100", "db.r6g.large" */
+	char *live;        /* the effective value (pending, else live); NULL: absent */
+	bool in_flight;    /* the desired value is already queued or being applied */
+};
+
+int aws_rds_instance_drift(const struct aws_rds_instance *want, const json_t *live,
+                           struct aws_rds_drift **ret, size_t *ret_n);
+void aws_rds_drift_release(struct aws_rds_drift *d, size_t n);

@@ -280,3 +280,175 @@ int aws_rds_parameter_group_parse(const json_t *obj, struct aws_rds_parameter_gr
 	*ret = g;
 	return 0;
 }
+
+/* --- drift --- */
+
+enum compare {
+	CMP_EXACT,
+	CMP_CASELESS,       /* maintenance windows, classes: RDS answers in its own case */
+	CMP_VERSION_PREFIX, /* "16" matches "16.4", "16.4" matches "16.4.1" */
+	CMP_STORAGE,        /* live above desired is fine when storage autoscaling is on */
+};
+
+struct drift_field {
+	const char *spec;    /* the spec field */
+	const char *api;     /* DescribeDBInstances element and ModifyDBInstance parameter */
+	const char *pending; /* PendingModifiedValues element, or NULL */
+	enum field_type type;
+	size_t offset;
+	enum compare cmp;
+};
+
+#define D(spec, api, pending, type, member, cmp)                                         \
+	{                                                                                \
+		spec, api, pending, type, offsetof(struct aws_rds_instance, member), cmp \
+	}
+
+static const struct drift_field drift_fields[] = {
+	D("engine", "Engine", NULL, FIELD_STRING, engine, CMP_CASELESS),
+	D("engineVersion", "EngineVersion", "EngineVersion", FIELD_STRING, engine_version,
+	  CMP_VERSION_PREFIX),
+	D("dbInstanceClass", "DBInstanceClass", "DBInstanceClass", FIELD_STRING, instance_class,
+	  CMP_CASELESS),
+	D("allocatedStorage", "AllocatedStorage", "AllocatedStorage", FIELD_INT, allocated_storage,
+	  CMP_STORAGE),
+	D("maxAllocatedStorage", "MaxAllocatedStorage", NULL, FIELD_INT, max_allocated_storage,
+	  CMP_EXACT),
+	D("storageType", "StorageType", "StorageType", FIELD_STRING, storage_type, CMP_CASELESS),
+	D("iops", "Iops", "Iops", FIELD_INT, iops, CMP_EXACT),
+	D("storageThroughput", "StorageThroughput", "StorageThroughput", FIELD_INT,
+	  storage_throughput, CMP_EXACT),
+	D("multiAZ", "MultiAZ", "MultiAZ", FIELD_BOOL, multi_az, CMP_EXACT),
+	D("backupRetentionPeriod", "BackupRetentionPeriod", "BackupRetentionPeriod", FIELD_INT,
+	  backup_retention_period, CMP_EXACT),
+	D("preferredBackupWindow", "PreferredBackupWindow", NULL, FIELD_STRING, backup_window,
+	  CMP_CASELESS),
+	D("preferredMaintenanceWindow", "PreferredMaintenanceWindow", NULL, FIELD_STRING,
+	  maintenance_window, CMP_CASELESS),
+	D("deletionProtection", "DeletionProtection", NULL, FIELD_BOOL, deletion_protection,
+	  CMP_EXACT),
+	D("autoMinorVersionUpgrade", "AutoMinorVersionUpgrade", NULL, FIELD_BOOL,
+	  auto_minor_version_upgrade, CMP_EXACT),
+	D("publiclyAccessible", "PubliclyAccessible", NULL, FIELD_BOOL, publicly_accessible,
+	  CMP_EXACT),
+	D("enableIAMDatabaseAuthentication", "IAMDatabaseAuthenticationEnabled",
+	  "IAMDatabaseAuthenticationEnabled", FIELD_BOOL, iam_auth, CMP_EXACT),
+};
+
+#undef D
+
+void aws_rds_drift_release(struct aws_rds_drift *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(d[i].desired);
+		free(d[i].live);
+	}
+	free(d);
+}
+
+/* The desired value as RDS writes it, or NULL when git does not set it. */
+static char *desired_text(const struct aws_rds_instance *want, const struct drift_field *f)
+{
+	const void *at = (const char *)want + f->offset;
+
+	switch (f->type) {
+	case FIELD_STRING:
+		return *(char *const *)at ? xstrdup(*(char *const *)at) : NULL;
+	case FIELD_INT:
+		return *(const int64_t *)at >= 0 ?
+		               xasprintf("%lld", (long long)*(const int64_t *)at) :
+		               NULL;
+	case FIELD_BOOL:
+		return *(const int *)at >= 0 ? xstrdup(*(const int *)at ? "true" : "false") : NULL;
+	default:
+		return NULL;
+	}
+}
+
+static bool version_matches(const char *want, const char *live)
+{
+	size_t n = strlen(want);
+
+	return !strncmp(want, live, n) && (live[n] == '\0' || live[n] == '.');
+}
+
+static bool same(const struct drift_field *f, const char *want, const char *live,
+                 const struct aws_rds_instance *w)
+{
+	switch (f->cmp) {
+	case CMP_CASELESS:
+		return strcasecmp(want, live) == 0;
+	case CMP_VERSION_PREFIX:
+		return version_matches(want, live);
+	case CMP_STORAGE:
+		/* autoscaling grows storage above what git says, and storage never shrinks */
+		if (w->max_allocated_storage > 0)
+			return strtoll(live, NULL, 10) >= strtoll(want, NULL, 10);
+		return streq(want, live);
+	default:
+		return streq(want, live);
+	}
+}
+
+static void add(struct aws_rds_drift **d, size_t *n, const char *spec, const char *api,
+                char *desired, const char *live, bool in_flight)
+{
+	*d = xreallocarray(*d, *n + 1, sizeof(**d));
+	(*d)[(*n)++] = (struct aws_rds_drift){ .field = spec,
+		                               .api = api,
+		                               .desired = desired,
+		                               .live = live ? xstrdup(live) : NULL,
+		                               .in_flight = in_flight };
+}
+
+int aws_rds_instance_drift(const struct aws_rds_instance *want, const json_t *live,
+                           struct aws_rds_drift **ret, size_t *ret_n)
+{
+	const json_t *pending = json_object_get(live, "PendingModifiedValues");
+	struct aws_rds_drift *d = NULL;
+	size_t n = 0;
+
+	for (size_t k = 0; k < ELEMENTSOF(drift_fields); k++) {
+		const struct drift_field *f = &drift_fields[k];
+		char *desired = desired_text(want, f);
+		const char *now = json_string_value(json_object_get(live, f->api));
+		const char *queued =
+		        f->pending ? json_string_value(json_object_get(pending, f->pending)) : NULL;
+
+		if (!desired)
+			continue;
+		if (queued) {
+			/* a change queued for the maintenance window is what the instance will be
+			 */
+			if (same(f, desired, queued, want))
+				add(&d, &n, f->spec, f->api, desired, now, true);
+			else
+				add(&d, &n, f->spec, f->api, desired, queued, false);
+			continue;
+		}
+		if (now && same(f, desired, now, want)) {
+			free(desired);
+			continue;
+		}
+		add(&d, &n, f->spec, f->api, desired, now, false);
+	}
+	if (want->parameter_group) {
+		json_t *groups = aws_xml_list(json_object_get(live, "DBParameterGroups"),
+		                              "DBParameterGroup");
+		const char *now = json_string_value(
+		        json_object_get(json_array_get(groups, 0), "DBParameterGroupName"));
+		const char *status = json_string_value(
+		        json_object_get(json_array_get(groups, 0), "ParameterApplyStatus"));
+
+		if (!now || strcasecmp(now, want->parameter_group) != 0)
+			add(&d, &n, "dbParameterGroupName", "DBParameterGroupName",
+			    xstrdup(want->parameter_group), now, false);
+		else if (status && streq(status, "applying"))
+			add(&d, &n, "dbParameterGroupName", "DBParameterGroupName",
+			    xstrdup(want->parameter_group), now, true);
+		json_decref(groups);
+	}
+	*ret = d;
+	*ret_n = n;
+	return 0;
+}

@@ -140,12 +140,113 @@ static void test_rds__parameter_group(void **state)
 	json_decref(obj);
 }
 
+/* A recorded DescribeDBInstances reply (trimmed), with changes queued for the window. */
+static const char live_xml[] =
+        "<DescribeDBInstancesResponse><DescribeDBInstancesResult><DBInstances><DBInstance>"
+        "<DBInstanceIdentifier>shop-db-prod</DBInstanceIdentifier>"
+        "<Engine>postgres</Engine><EngineVersion>16.4</EngineVersion>"
+        "<DBInstanceClass>db.r6g.large</DBInstanceClass>"
+        "<AllocatedStorage>73</AllocatedStorage><MaxAllocatedStorage>200</MaxAllocatedStorage>"
+        "<StorageType>gp3</StorageType><MultiAZ>false</MultiAZ>"
+        "<BackupRetentionPeriod>7</BackupRetentionPeriod>"
+        "<PreferredBackupWindow>02:00-03:00</PreferredBackupWindow>"
+        "<PreferredMaintenanceWindow>Sun:03:30-Sun:04:30</PreferredMaintenanceWindow>"
+        "<DeletionProtection>true</DeletionProtection>"
+        "<AutoMinorVersionUpgrade>true</AutoMinorVersionUpgrade>"
+        "<PubliclyAccessible>false</PubliclyAccessible>"
+        "<IAMDatabaseAuthenticationEnabled>false</IAMDatabaseAuthenticationEnabled>"
+        "<PendingModifiedValues><MultiAZ>true</MultiAZ>"
+        "<BackupRetentionPeriod>10</BackupRetentionPeriod></PendingModifiedValues>"
+        "<DBParameterGroups><DBParameterGroup><DBParameterGroupName>shop-pg16"
+        "</DBParameterGroupName><ParameterApplyStatus>applying</ParameterApplyStatus>"
+        "</DBParameterGroup></DBParameterGroups>"
+        "</DBInstance></DBInstances></DescribeDBInstancesResult></DescribeDBInstancesResponse>";
+
+static const struct aws_rds_drift *find(const struct aws_rds_drift *d, size_t n, const char *field)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(d[i].field, field))
+			return &d[i];
+	return NULL;
+}
+
+static void test_rds__drift(void **state)
+{
+	json_t *doc = NULL, *instances, *obj;
+	struct aws_rds_instance want;
+	struct aws_rds_drift *d = NULL;
+	const struct aws_rds_drift *x;
+	struct error e = ERROR_INIT;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(aws_xml_parse(live_xml, strlen(live_xml), NULL, &doc, &e), 0);
+	instances = aws_xml_list(
+	        json_object_get(json_object_get(doc, "DescribeDBInstancesResult"), "DBInstances"),
+	        "DBInstance");
+	obj = json_test_load(
+	        "{'metadata': {'name': 'shop-db-prod'}, 'spec': {'engine': 'postgres',"
+	        " 'engineVersion': '16', 'dbInstanceClass': 'db.r6g.large', 'allocatedStorage': 50,"
+	        " 'maxAllocatedStorage': 200, 'storageType': 'GP3', 'multiAZ': true,"
+	        " 'backupRetentionPeriod': 14, 'preferredMaintenanceWindow': 'sun:03:30-sun:04:30',"
+	        " 'deletionProtection': true, 'publiclyAccessible': true,"
+	        " 'dbParameterGroupName': 'shop-pg16'}}");
+	assert_int_equal(aws_rds_instance_parse(obj, &want, &e), 0);
+	assert_int_equal(aws_rds_instance_drift(&want, json_array_get(instances, 0), &d, &n), 0);
+
+	/* version prefix, case, storage grown by autoscaling: no drift */
+	assert_null(find(d, n, "engineVersion"));
+	assert_null(find(d, n, "storageType"));
+	assert_null(find(d, n, "allocatedStorage"));
+	assert_null(find(d, n, "preferredMaintenanceWindow"));
+	assert_null(find(d, n, "dbInstanceClass"));
+	/* queued for the window as git wants it: in flight, not to send again */
+	x = find(d, n, "multiAZ");
+	assert_non_null(x);
+	assert_true(x->in_flight);
+	assert_string_equal(x->api, "MultiAZ");
+	/* queued, but not what git wants: drift against the queued value */
+	x = find(d, n, "backupRetentionPeriod");
+	assert_non_null(x);
+	assert_false(x->in_flight);
+	assert_string_equal(x->desired, "14");
+	assert_string_equal(x->live, "10");
+	x = find(d, n, "publiclyAccessible");
+	assert_non_null(x);
+	assert_string_equal(x->live, "false");
+	assert_string_equal(x->desired, "true");
+	/* the parameter group is being applied */
+	x = find(d, n, "dbParameterGroupName");
+	assert_non_null(x);
+	assert_true(x->in_flight);
+	assert_int_equal(n, 4);
+	aws_rds_drift_release(d, n);
+	aws_rds_instance_release(&want);
+	json_decref(obj);
+
+	/* without autoscaling, more storage than git says is drift; another minor version too */
+	obj = json_test_load("{'metadata': {'name': 'x'}, 'spec': {'allocatedStorage': 50,"
+	                     " 'engineVersion': '16.5', 'dbParameterGroupName': 'other'}}");
+	assert_int_equal(aws_rds_instance_parse(obj, &want, &e), 0);
+	assert_int_equal(aws_rds_instance_drift(&want, json_array_get(instances, 0), &d, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(find(d, n, "allocatedStorage")->live, "73");
+	assert_string_equal(find(d, n, "engineVersion")->live, "16.4");
+	assert_false(find(d, n, "dbParameterGroupName")->in_flight);
+	aws_rds_drift_release(d, n);
+	aws_rds_instance_release(&want);
+	json_decref(obj);
+	json_decref(instances);
+	json_decref(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rds__instance),
 		cmocka_unit_test(test_rds__instance_errors),
 		cmocka_unit_test(test_rds__parameter_group),
+		cmocka_unit_test(test_rds__drift),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
