@@ -306,3 +306,28 @@ struct aws_rds_drift {
 int aws_rds_instance_drift(const struct aws_rds_instance *want, const json_t *live,
                            struct aws_rds_drift **ret, size_t *ret_n);
 void aws_rds_drift_release(struct aws_rds_drift *d, size_t n);
+
+/*
+ * The ModifyDBInstance that closes the drift d of want (in-flight entries skipped), or a
+ * refusal (-EPERM, naming the object, the field and why) by the guard rails: the engine
+ * never changes (a new instance), storage never shrinks, a major version upgrade only with
+ * allowMajorVersionUpgrade (which the call then carries). ApplyImmediately is the spec's
+ * applyImmediately (false by default: RDS queues the change for the maintenance window).
+ * Deleting an instance is not something this ever asks for.
+ *
+ * params: name, value, ... NULL for aws_query() (DBInstanceIdentifier first); n_fields 0:
+ * nothing to send. notes: what a human should know, one line each ("dbInstanceClass:
+ * db.t4g.small -> db.t4g.medium restarts the instance", "queued for the maintenance window
+ * sun:03:30-sun:04:30").
+ */
+struct aws_rds_change {
+	char **params;
+	char **notes;
+	size_t n_fields;
+	bool apply_immediately;
+};
+
+int aws_rds_instance_change(const struct aws_rds_instance *want, const json_t *live,
+                            const struct aws_rds_drift *d, size_t n, struct aws_rds_change *ret,
+                            struct error *reterr);
+void aws_rds_change_release(struct aws_rds_change *c);

@@ -11,6 +11,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/strv.h"
 
 enum field_type {
 	FIELD_STRING,
@@ -450,5 +451,108 @@ int aws_rds_instance_drift(const struct aws_rds_instance *want, const json_t *li
 	}
 	*ret = d;
 	*ret_n = n;
+	return 0;
+}
+
+/* --- the change to make --- */
+
+/* Fields whose change restarts the instance (a short outage) when applied. */
+static const char *const disruptive_fields[] = { "dbInstanceClass", "engineVersion", "storageType",
+	                                         "dbParameterGroupName" };
+
+/* The major version: "16" of "16.4"; "8.0" of "8.0.35" for MySQL and MariaDB. */
+static char *major_version(const char *engine, const char *version)
+{
+	size_t n = strcspn(version, ".");
+
+	if (engine && (strstr(engine, "mysql") || strstr(engine, "mariadb")) && version[n] == '.')
+		n += 1 + strcspn(version + n + 1, ".");
+	return xstrndup(version, n);
+}
+
+void aws_rds_change_release(struct aws_rds_change *c)
+{
+	if (!c)
+		return;
+	strv_free(c->params);
+	strv_free(c->notes);
+	*c = (struct aws_rds_change){ 0 };
+}
+
+int aws_rds_instance_change(const struct aws_rds_instance *want, const json_t *live,
+                            const struct aws_rds_drift *d, size_t n, struct aws_rds_change *ret,
+                            struct error *reterr)
+{
+	struct aws_rds_change c = { 0 };
+	bool is_disruptive = false;
+	const char *engine = json_string_value(json_object_get(live, "Engine"));
+	const char *window = json_string_value(json_object_get(live, "PreferredMaintenanceWindow"));
+
+	strv_push(&c.params, "DBInstanceIdentifier");
+	strv_push(&c.params, want->identifier);
+	for (size_t i = 0; i < n; i++) {
+		const struct aws_rds_drift *x = &d[i];
+
+		if (x->in_flight)
+			continue;
+		if (streq(x->field, "engine")) {
+			aws_rds_change_release(&c);
+			return error_set(reterr, -EPERM,
+			                 "RDSInstance '%s': spec.engine: %s cannot become %s; that "
+			                 "takes a new instance",
+			                 want->name, x->live ? x->live : "?", x->desired);
+		}
+		if (streq(x->field, "allocatedStorage") && x->live &&
+		    strtoll(x->desired, NULL, 10) < strtoll(x->live, NULL, 10)) {
+			aws_rds_change_release(&c);
+			return error_set(reterr, -EPERM,
+			                 "RDSInstance '%s': spec.allocatedStorage: storage cannot "
+			                 "shrink (%s GiB now, %s GiB in git)",
+			                 want->name, x->live, x->desired);
+		}
+		if (streq(x->field, "engineVersion") && x->live) {
+			_cleanup_free_ char *from = major_version(engine, x->live);
+			_cleanup_free_ char *to = major_version(engine, x->desired);
+
+			if (!streq(from, to)) {
+				if (want->allow_major_version_upgrade != 1) {
+					aws_rds_change_release(&c);
+					return error_set(
+					        reterr, -EPERM,
+					        "RDSInstance '%s': spec.engineVersion: %s to %s "
+					        "is a major version upgrade; set "
+					        "allowMajorVersionUpgrade: true to allow it",
+					        want->name, x->live, x->desired);
+				}
+				strv_push(&c.params, "AllowMajorVersionUpgrade");
+				strv_push(&c.params, "true");
+			}
+		}
+		for (size_t k = 0; k < ELEMENTSOF(disruptive_fields); k++)
+			if (streq(x->field, disruptive_fields[k])) {
+				is_disruptive = true;
+				strv_consume(&c.notes,
+				             xasprintf("%s: %s -> %s restarts the instance",
+				                       x->field, x->live ? x->live : "(none)",
+				                       x->desired));
+			}
+		strv_push(&c.params, x->api);
+		strv_push(&c.params, x->desired);
+		c.n_fields++;
+	}
+	if (c.n_fields == 0) {
+		*ret = c;
+		return 0;
+	}
+	strv_push(&c.params, "ApplyImmediately");
+	strv_push(&c.params, want->apply_immediately == 1 ? "true" : "false");
+	c.apply_immediately = want->apply_immediately == 1;
+	if (is_disruptive)
+		strv_consume(&c.notes,
+		             want->apply_immediately == 1 ?
+		                     xstrdup("applied now (applyImmediately): a short outage") :
+		                     xasprintf("queued for the maintenance window %s",
+		                               window ? window : "(the instance's)"));
+	*ret = c;
 	return 0;
 }

@@ -14,6 +14,7 @@
 
 #include "aws/aws.h"
 #include "core/error.h"
+#include "core/strv.h"
 
 /* manifests/overlays/prod's shop-db, as driftless render gives it */
 static const char shop_db[] =
@@ -240,6 +241,88 @@ static void test_rds__drift(void **state)
 	json_decref(doc);
 }
 
+/* spec (JSON with ' for ") against the recorded instance: its change, or its refusal. */
+static int change_for(const char *spec, struct aws_rds_change *ret, struct error *e)
+{
+	char text[1024];
+	json_t *doc = NULL, *instances, *obj;
+	struct aws_rds_instance want;
+	struct aws_rds_drift *d = NULL;
+	size_t n = 0;
+	int r;
+
+	assert_int_equal(aws_xml_parse(live_xml, strlen(live_xml), NULL, &doc, e), 0);
+	instances = aws_xml_list(
+	        json_object_get(json_object_get(doc, "DescribeDBInstancesResult"), "DBInstances"),
+	        "DBInstance");
+	snprintf(text, sizeof(text), "{'metadata': {'name': 'shop-db-prod'}, 'spec': %s}", spec);
+	obj = json_test_load(text);
+	assert_int_equal(aws_rds_instance_parse(obj, &want, e), 0);
+	assert_int_equal(aws_rds_instance_drift(&want, json_array_get(instances, 0), &d, &n), 0);
+	r = aws_rds_instance_change(&want, json_array_get(instances, 0), d, n, ret, e);
+	aws_rds_drift_release(d, n);
+	aws_rds_instance_release(&want);
+	json_decref(obj);
+	json_decref(instances);
+	json_decref(doc);
+	return r;
+}
+
+static void test_rds__change_and_guard_rails(void **state)
+{
+	struct aws_rds_change c;
+	struct error e = ERROR_INIT;
+	char *joined;
+
+	(void)state;
+	/* a class change: queued for the window; multiAZ already queued is not sent again */
+	assert_int_equal(
+	        change_for("{'dbInstanceClass': 'db.r6g.xlarge', 'multiAZ': true}", &c, &e), 0);
+	joined = strv_join(c.params, " ");
+	assert_string_equal(joined, "DBInstanceIdentifier shop-db-prod DBInstanceClass "
+	                            "db.r6g.xlarge ApplyImmediately false");
+	free(joined);
+	assert_int_equal(c.n_fields, 1);
+	joined = strv_join(c.notes, "|");
+	assert_string_equal(joined, "dbInstanceClass: db.r6g.large -> db.r6g.xlarge restarts the "
+	                            "instance|queued for the maintenance window "
+	                            "Sun:03:30-Sun:04:30");
+	free(joined);
+	aws_rds_change_release(&c);
+
+	/* nothing to send */
+	assert_int_equal(change_for("{'multiAZ': true, 'engineVersion': '16'}", &c, &e), 0);
+	assert_int_equal(c.n_fields, 0);
+	aws_rds_change_release(&c);
+
+	/* now, when asked */
+	assert_int_equal(
+	        change_for("{'backupRetentionPeriod': 14, 'applyImmediately': true}", &c, &e), 0);
+	joined = strv_join(c.params, " ");
+	assert_string_equal(joined, "DBInstanceIdentifier shop-db-prod BackupRetentionPeriod 14 "
+	                            "ApplyImmediately true");
+	free(joined);
+	aws_rds_change_release(&c);
+
+	/* the guard rails */
+	assert_int_equal(change_for("{'engine': 'mysql'}", &c, &e), -EPERM);
+	assert_non_null(strstr(e.message, "spec.engine: postgres cannot become mysql"));
+	assert_int_equal(change_for("{'allocatedStorage': 50}", &c, &e), -EPERM);
+	assert_non_null(strstr(e.message, "storage cannot shrink (73 GiB now, 50 GiB in git)"));
+	assert_int_equal(change_for("{'engineVersion': '17.2'}", &c, &e), -EPERM);
+	assert_non_null(strstr(e.message, "16.4 to 17.2 is a major version upgrade; set "
+	                                  "allowMajorVersionUpgrade: true"));
+	assert_int_equal(
+	        change_for("{'engineVersion': '17.2', 'allowMajorVersionUpgrade': true}", &c, &e),
+	        0);
+	assert_true(strv_contains(c.params, "AllowMajorVersionUpgrade"));
+	aws_rds_change_release(&c);
+	/* a minor version is no major upgrade */
+	assert_int_equal(change_for("{'engineVersion': '16.6'}", &c, &e), 0);
+	assert_false(strv_contains(c.params, "AllowMajorVersionUpgrade"));
+	aws_rds_change_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -247,6 +330,7 @@ int main(void)
 		cmocka_unit_test(test_rds__instance_errors),
 		cmocka_unit_test(test_rds__parameter_group),
 		cmocka_unit_test(test_rds__drift),
+		cmocka_unit_test(test_rds__change_and_guard_rails),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
