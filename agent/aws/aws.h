@@ -331,3 +331,20 @@ int aws_rds_instance_change(const struct aws_rds_instance *want, const json_t *l
                             const struct aws_rds_drift *d, size_t n, struct aws_rds_change *ret,
                             struct error *reterr);
 void aws_rds_change_release(struct aws_rds_change *c);
+
+/*
+ * The ModifyDBParameterGroup calls that give want's parameters their values, against live
+ * (the Parameters of DescribeDBParameters, aws_xml_list()ed), in batches of at most
+ * AWS_RDS_PARAMETER_BATCH parameters as the API takes them: each a params list for
+ * aws_query() (DBParameterGroupName, then Parameters.member.N.ParameterName,
+ * .ParameterValue and .ApplyMethod: immediate for a dynamic parameter, pending-reboot for a
+ * static one, noted in *ret_notes, since it waits for a reboot). Booleans are written 1 and
+ * 0. Errors: -EINVAL a parameter the family does not have, -EPERM one that is not
+ * modifiable. The batches (strvs, in an array) and notes are freed by the caller.
+ */
+#define AWS_RDS_PARAMETER_BATCH 20
+
+int aws_rds_parameter_group_change(const struct aws_rds_parameter_group *want,
+                                   const json_t *live, char ****ret_batches,
+                                   size_t *ret_n_batches, char ***ret_notes,
+                                   struct error *reterr);

@@ -556,3 +556,99 @@ int aws_rds_instance_change(const struct aws_rds_instance *want, const json_t *l
 	*ret = c;
 	return 0;
 }
+
+/* --- parameter groups --- */
+
+/* A parameter's value as DescribeDBParameters writes it: booleans as 1 and 0. */
+static char *parameter_text(const json_t *v)
+{
+	if (json_is_string(v))
+		return xstrdup(json_string_value(v));
+	if (json_is_integer(v))
+		return xasprintf("%lld", (long long)json_integer_value(v));
+	return xstrdup(json_is_true(v) ? "1" : "0");
+}
+
+int aws_rds_parameter_group_change(const struct aws_rds_parameter_group *want, const json_t *live,
+                                   char ****ret_batches, size_t *ret_n_batches, char ***ret_notes,
+                                   struct error *reterr)
+{
+	char ***batches = NULL, **notes = NULL;
+	size_t n_batches = 0, in_batch = AWS_RDS_PARAMETER_BATCH;
+	const char *name;
+	json_t *v;
+
+	json_object_foreach(want->parameters, name, v) {
+		_cleanup_free_ char *desired = parameter_text(v);
+		const json_t *found = NULL, *p;
+		const char *now, *apply_type;
+		size_t i;
+
+		json_array_foreach(live, i, p)
+			if (streq_ptr(json_string_value(json_object_get(p, "ParameterName")),
+			              name)) {
+				found = p;
+				break;
+			}
+		if (!found) {
+			strv_free(notes);
+			for (size_t b = 0; b < n_batches; b++)
+				strv_free(batches[b]);
+			free(batches);
+			return error_set(
+			        reterr, -EINVAL,
+			        "DBParameterGroup '%s': spec.parameters.%s: family %s has no "
+			        "such parameter",
+			        want->name, name, want->family);
+		}
+		now = json_string_value(json_object_get(found, "ParameterValue"));
+		if (now && streq(now, desired))
+			continue;
+		if (streq_ptr(json_string_value(json_object_get(found, "IsModifiable")), "false")) {
+			strv_free(notes);
+			for (size_t b = 0; b < n_batches; b++)
+				strv_free(batches[b]);
+			free(batches);
+			return error_set(
+			        reterr, -EPERM,
+			        "DBParameterGroup '%s': spec.parameters.%s: not modifiable",
+			        want->name, name);
+		}
+		apply_type = json_string_value(json_object_get(found, "ApplyType"));
+		if (in_batch == AWS_RDS_PARAMETER_BATCH) {
+			batches = xreallocarray(batches, n_batches + 1, sizeof(*batches));
+			batches[n_batches] = NULL;
+			strv_push(&batches[n_batches], "DBParameterGroupName");
+			strv_push(&batches[n_batches], want->name);
+			n_batches++;
+			in_batch = 0;
+		}
+		{
+			char ***b = &batches[n_batches - 1];
+			size_t k = in_batch + 1;
+			bool is_static = streq_ptr(apply_type, "static");
+			char key[96];
+
+			snprintf(key, sizeof(key), "Parameters.member.%zu.ParameterName", k);
+			strv_push(b, key);
+			strv_push(b, name);
+			snprintf(key, sizeof(key), "Parameters.member.%zu.ParameterValue", k);
+			strv_push(b, key);
+			strv_push(b, desired);
+			/* a static parameter takes effect at the next reboot only */
+			snprintf(key, sizeof(key), "Parameters.member.%zu.ApplyMethod", k);
+			strv_push(b, key);
+			strv_push(b, is_static ? "pending-reboot" : "immediate");
+			if (is_static)
+				strv_consume(&notes,
+				             xasprintf("%s: %s -> %s takes effect at the next "
+				                       "reboot (pending-reboot)",
+				                       name, now ? now : "(default)", desired));
+			in_batch++;
+		}
+	}
+	*ret_batches = batches;
+	*ret_n_batches = n_batches;
+	*ret_notes = notes;
+	return 0;
+}

@@ -323,6 +323,85 @@ static void test_rds__change_and_guard_rails(void **state)
 	aws_rds_change_release(&c);
 }
 
+static void free_batches(char ***b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		strv_free(b[i]);
+	free(b);
+}
+
+static void test_rds__parameter_group_change(void **state)
+{
+	json_t *live = json_array(), *want_params = json_object(), *obj;
+	struct aws_rds_parameter_group g;
+	struct error e = ERROR_INIT;
+	char ***batches = NULL, **notes = NULL;
+	size_t n = 0;
+
+	(void)state;
+	/* 22 dynamic parameters, one static, one fixed */
+	for (int k = 0; k < 22; k++) {
+		char pname[32];
+
+		snprintf(pname, sizeof(pname), "p%02d", k);
+		json_array_append_new(live, json_pack("{s:s, s:s, s:s, s:s}", "ParameterName",
+		                                      pname, "ParameterValue", "1", "ApplyType",
+		                                      "dynamic", "IsModifiable", "true"));
+		json_object_set_new(want_params, pname, json_integer(2));
+	}
+	json_array_append_new(live, json_pack("{s:s, s:s, s:s, s:s}", "ParameterName",
+	                                      "shared_buffers", "ParameterValue", "1024",
+	                                      "ApplyType", "static", "IsModifiable", "true"));
+	json_array_append_new(live, json_pack("{s:s, s:s, s:s}", "ParameterName", "rds.force_ssl",
+	                                      "ApplyType", "dynamic", "IsModifiable", "true"));
+	json_array_append_new(live, json_pack("{s:s, s:s, s:s, s:s}", "ParameterName", "port",
+	                                      "ParameterValue", "5432", "ApplyType", "static",
+	                                      "IsModifiable", "false"));
+	json_object_set_new(want_params, "shared_buffers", json_string("2048"));
+	json_object_set_new(want_params, "rds.force_ssl", json_true());
+	json_object_set_new(want_params, "port", json_string("5432")); /* as it is: fine */
+	obj = json_pack("{s:{s:s}, s:{s:s, s:O}}", "metadata", "name", "shop-pg16", "spec",
+	                "family", "postgres16", "parameters", want_params);
+	assert_int_equal(aws_rds_parameter_group_parse(obj, &g, &e), 0);
+	assert_int_equal(aws_rds_parameter_group_change(&g, live, &batches, &n, &notes, &e), 0);
+	/* 24 to change: 20 and 4 */
+	assert_int_equal(n, 2);
+	assert_int_equal(strv_length(batches[0]), 2 + 20 * 6);
+	assert_int_equal(strv_length(batches[1]), 2 + 4 * 6);
+	assert_string_equal(batches[1][0], "DBParameterGroupName");
+	assert_string_equal(batches[1][1], "shop-pg16");
+	assert_true(strv_contains(batches[1], "pending-reboot"));
+	assert_true(strv_contains(batches[1], "Parameters.member.4.ApplyMethod"));
+	assert_int_equal(strv_length(notes), 1);
+	assert_string_equal(notes[0],
+	                    "shared_buffers: 1024 -> 2048 takes effect at the next reboot "
+	                    "(pending-reboot)");
+	free_batches(batches, n);
+	strv_free(notes);
+	aws_rds_parameter_group_release(&g);
+	json_decref(obj);
+
+	/* a parameter the family lacks; one that cannot change */
+	obj = json_test_load("{'metadata': {'name': 'pg'}, 'spec': {'family': 'postgres16', "
+	                     "'parameters': {'no_such': 1}}}");
+	assert_int_equal(aws_rds_parameter_group_parse(obj, &g, &e), 0);
+	assert_int_equal(aws_rds_parameter_group_change(&g, live, &batches, &n, &notes, &e),
+	                 -EINVAL);
+	assert_non_null(strstr(e.message, "spec.parameters.no_such: family postgres16 has no"));
+	aws_rds_parameter_group_release(&g);
+	json_decref(obj);
+	obj = json_test_load("{'metadata': {'name': 'pg'}, 'spec': {'family': 'postgres16', "
+	                     "'parameters': {'port': 5433}}}");
+	assert_int_equal(aws_rds_parameter_group_parse(obj, &g, &e), 0);
+	assert_int_equal(aws_rds_parameter_group_change(&g, live, &batches, &n, &notes, &e),
+	                 -EPERM);
+	assert_non_null(strstr(e.message, "spec.parameters.port: not modifiable"));
+	aws_rds_parameter_group_release(&g);
+	json_decref(obj);
+	json_decref(live);
+	json_decref(want_params);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -331,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_rds__parameter_group),
 		cmocka_unit_test(test_rds__drift),
 		cmocka_unit_test(test_rds__change_and_guard_rails),
+		cmocka_unit_test(test_rds__parameter_group_change),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
