@@ -163,8 +163,9 @@ int aws_client_new(const struct aws_client_options *o, struct aws_client **ret,
 	int r;
 
 	if (!o->service || !o->version || !o->region || !o->region[0])
-		return error_set(reterr, -EINVAL, "AWS client: service, version and region are "
-		                                  "needed");
+		return error_set(reterr, -EINVAL,
+		                 "AWS client: service, version and region are "
+		                 "needed");
 	r = aws_load_library(reterr);
 	if (r < 0)
 		return r;
@@ -209,10 +210,17 @@ static int reply_error(const struct aws_client *c, const char *action, long stat
 	if (aws_xml_parse(body, len, &root, &doc, &xe) < 0)
 		return error_set(reterr, status >= 500 ? -EIO : -EPROTO, "%s %s: HTTP %ld",
 		                 c->service_name, action, status);
+	/* <ErrorResponse><Error>, a bare <Error>, or EC2's <Errors><Error> (moto answers so) */
 	err = streq(root, "Error") ? doc : json_object_get(doc, "Error");
+	if (!err)
+		err = json_object_get(json_object_get(doc, "Errors"), "Error");
+	if (json_is_array(err))
+		err = json_array_get(err, 0);
 	code = json_string_value(json_object_get(err, "Code"));
 	message = json_string_value(json_object_get(err, "Message"));
 	request_id = json_string_value(json_object_get(doc, "RequestId"));
+	if (!request_id)
+		request_id = json_string_value(json_object_get(doc, "RequestID"));
 	if (!request_id)
 		request_id = json_string_value(
 		        json_object_get(json_object_get(doc, "ResponseMetadata"), "RequestId"));

@@ -306,3 +306,70 @@ def test_eks_token_replaces_the_kubeconfig_user(driftless_bin, env, testenv, nam
     code, out, err = run(driftless_bin, e, "diff", "-c", eks, "--no-fetch", "dev")
     assert code == 2 and "EKS cluster shop-dev" in err and "no AWS credentials" in err, err
 
+
+
+def test_eks_token_from_an_assumed_role_signed_for_moto(driftless_bin, env, testenv, names,
+                                                        tmp_path):
+    """The credentials chain's AssumeRole (a profile's role_arn with a source profile) goes
+    to moto with its signature checking on: moto verifies our SigV4 on its own. The EKS token
+    made from the role's credentials then reaches the API server (which refuses it, as it
+    knows no EKS tokens); a wrong secret is refused by moto, with AWS's code."""
+    import boto3
+    import requests
+
+    ns, group = names
+    moto = testenv["AWS_ENDPOINT_URL"]
+
+    def client(service):
+        return boto3.client(service, endpoint_url=moto, region_name="us-east-1",
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+
+    iam = client("iam")
+    user = "driftless-%s" % ns
+    iam.create_user(UserName=user)
+    iam.put_user_policy(UserName=user, PolicyName="assume",
+                        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+                            {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}))
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    role = iam.create_role(RoleName="deploy-%s" % ns, AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                "Principal": {"AWS": "*"}}]}))["Role"]["Arn"]
+
+    repo = Repo(testenv, tmp_path, "kube-env")
+    commit_overlay(repo, "first", ns, group)
+    config = write_config(tmp_path, testenv, repo, ns, context="driftless-testenv-token",
+                          eks=("shop-dev", "us-east-1"))
+    code, out, err = run(driftless_bin, env, "fetch", "-c", config)
+    assert code == 0, out + err
+    aws = tmp_path / "aws"
+    aws.mkdir()
+    (aws / "config").write_text("[profile deploy]\nrole_arn = %s\nsource_profile = base\n"
+                                "region = us-east-1\n" % role)
+    e = dict(env)
+    for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        e.pop(k, None)
+    e.update(AWS_CONFIG_FILE=str(aws / "config"),
+             AWS_SHARED_CREDENTIALS_FILE=str(aws / "credentials"), AWS_PROFILE="deploy",
+             AWS_ENDPOINT_URL_STS=moto, AWS_EC2_METADATA_DISABLED="true")
+
+    requests.post(moto + "/moto-api/reset-auth", data="0",
+                  headers={"Content-Type": "text/plain"}, timeout=10).raise_for_status()
+    try:
+        (aws / "credentials").write_text("[base]\naws_access_key_id = %s\n"
+                                         "aws_secret_access_key = %s\n"
+                                         % (key["AccessKeyId"], key["SecretAccessKey"]))
+        code, out, err = run(driftless_bin, e, "diff", "-c", config, "--no-fetch", "dev")
+        assert code == 2, out + err
+        assert "Unauthorized" in err and "AssumeRole" not in err, err
+
+        (aws / "credentials").write_text("[base]\naws_access_key_id = %s\n"
+                                         "aws_secret_access_key = wrong%s\n"
+                                         % (key["AccessKeyId"], key["SecretAccessKey"]))
+        code, out, err = run(driftless_bin, e, "diff", "-c", config, "--no-fetch", "dev")
+        assert code == 2, out + err
+        assert re.search(r"AWS credentials for %s: STS AssumeRole: "
+                         r"(SignatureDoesNotMatch|InvalidClientTokenId)" % re.escape(role),
+                         err), err
+    finally:
+        requests.post(moto + "/moto-api/reset-auth", data="1000000000",
+                      headers={"Content-Type": "text/plain"}, timeout=10)

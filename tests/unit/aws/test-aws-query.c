@@ -124,6 +124,8 @@ static void test_query__errors_and_retries(void **state)
 		{ 502, "" }, /* three attempts */
 		{ 403, "<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code></Error>"
 		       "</ErrorResponse>" },
+		{ 403, "<ErrorResponse><Errors><Error><Code>InvalidClientTokenId</Code><Message>bad"
+		       "</Message></Error></Errors></ErrorResponse>" },
 	};
 	struct aws_credentials_provider *p = aws_credentials_provider_new_static(&keys);
 	struct fake f;
@@ -146,6 +148,9 @@ static void test_query__errors_and_retries(void **state)
 	assert_int_equal(f.served, 6);
 	assert_int_equal(aws_query(c, "ModifyDBInstance", NULL, &result, &e), -EACCES);
 	assert_non_null(strstr(e.message, "RDS ModifyDBInstance: SignatureDoesNotMatch"));
+	/* EC2's form, which moto answers with */
+	assert_int_equal(aws_query(c, "DescribeDBInstances", NULL, &result, &e), -EACCES);
+	assert_non_null(strstr(e.message, "InvalidClientTokenId: bad (HTTP 403)"));
 	fake_stop(&f);
 	aws_client_free(c);
 	aws_credentials_provider_free(p);
