@@ -17,48 +17,10 @@
 #include "aws/aws.h"
 #include "core/error.h"
 
+#include "aws-files.h"
+
 #include "fake-query.h"
 
-static char dir[] = "/tmp/test-aws-credentials-XXXXXX";
-static char config[128], credentials[128], token_file[128];
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	if (!mkdtemp(dir))
-		return -1;
-	snprintf(config, sizeof(config), "%s/config", dir);
-	snprintf(credentials, sizeof(credentials), "%s/credentials", dir);
-	snprintf(token_file, sizeof(token_file), "%s/token", dir);
-	setenv("AWS_CONFIG_FILE", config, 1);
-	setenv("AWS_SHARED_CREDENTIALS_FILE", credentials, 1);
-	unsetenv("AWS_PROFILE");
-	unsetenv("AWS_ACCESS_KEY_ID");
-	unsetenv("AWS_SECRET_ACCESS_KEY");
-	unsetenv("AWS_ENDPOINT_URL");
-	/* no test reaches for 169.254.169.254 */
-	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	(void)unlink(config);
-	(void)unlink(credentials);
-	(void)unlink(token_file);
-	(void)rmdir(dir);
-	return 0;
-}
 
 #define STS_CREDENTIALS(id)                                                                 \
 	"<Credentials><AccessKeyId>" id "</AccessKeyId>"                                    \

@@ -14,41 +14,8 @@
 #include "aws/aws.h"
 #include "core/error.h"
 
-static char dir[] = "/tmp/test-aws-profile-XXXXXX";
-static char config[128], credentials[128];
+#include "aws-files.h"
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	if (!mkdtemp(dir))
-		return -1;
-	snprintf(config, sizeof(config), "%s/config", dir);
-	snprintf(credentials, sizeof(credentials), "%s/credentials", dir);
-	setenv("AWS_CONFIG_FILE", config, 1);
-	setenv("AWS_SHARED_CREDENTIALS_FILE", credentials, 1);
-	/* no test reaches for 169.254.169.254 */
-	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
-	unsetenv("AWS_PROFILE");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	(void)unlink(config);
-	(void)unlink(credentials);
-	(void)rmdir(dir);
-	return 0;
-}
 
 static void test_profile__both_files(void **state)
 {
