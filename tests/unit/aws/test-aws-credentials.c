@@ -21,7 +21,6 @@
 
 #include "fake-query.h"
 
-
 #define STS_CREDENTIALS(id)                                                                 \
 	"<Credentials><AccessKeyId>" id "</AccessKeyId>"                                    \
 	"<SecretAccessKey>stssecret</SecretAccessKey><SessionToken>ststoken</SessionToken>" \

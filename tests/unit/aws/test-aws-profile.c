@@ -16,7 +16,6 @@
 
 #include "aws-files.h"
 
-
 static void test_profile__both_files(void **state)
 {
 	struct aws_profile p;
