@@ -41,7 +41,9 @@ for env in staging prod; do
 	fi
 done
 say "driftless render manifests/overlays/staging (byte for byte what kustomize build prints)"
-build/driftless render manifests/overlays/staging | head -30
+# to a file first: head would close the pipe early, and pipefail would take that as a failure
+build/driftless render manifests/overlays/staging >"$work/staging.yaml"
+head -30 "$work/staging.yaml"
 echo "..."
 
 say "the test cluster lacks Istio: its CRDs first (driftless sync --path manifests/testenv)"
