@@ -300,7 +300,8 @@ static void fetch_done(struct daemon *d, struct job *job)
 	d->fetching = NULL;
 	daemon_metrics_fetch(d->metrics, job);
 	if (job->r < 0) {
-		log_struct(LOG_ERR, job->r,
+		/* stopped by a SIGTERM: expected, not an error */
+		log_struct(job->r == -ECANCELED ? LOG_NOTICE : LOG_ERR, job->r,
 		           LOG_FIELDS({ "DRIFTLESS_RESULT", "error" },
 		                      { "DRIFTLESS_REVISION",
 		                        res->revision[0] ? res->revision : NULL }),
