@@ -284,7 +284,7 @@ static int imds_get(struct aws_credentials_provider *p, struct aws_credentials *
 	struct http_client *http = NULL;
 	json_t *doc = NULL;
 	uint64_t expiration = 0;
-	const char *id, *secret, *session;
+	const char *id, *secret, *session, *code;
 	int r;
 
 	r = http_client_new(&ho, &http, reterr);
@@ -326,17 +326,17 @@ static int imds_get(struct aws_credentials_provider *p, struct aws_credentials *
 	id = json_string_value(json_object_get(doc, "AccessKeyId"));
 	secret = json_string_value(json_object_get(doc, "SecretAccessKey"));
 	session = json_string_value(json_object_get(doc, "Token"));
-	if (!json_is_object(doc) ||
-	    !streq_ptr(json_string_value(json_object_get(doc, "Code")), "Success") || !id ||
-	    !secret ||
+	code = json_string_value(json_object_get(doc, "Code"));
+	/* as botocore: the four fields make the answer; a Code, when there is one, must agree */
+	if (!json_is_object(doc) || (code && !streq(code, "Success")) || !id || !secret ||
 	    parse_timestamp(json_string_value(json_object_get(doc, "Expiration")) ?
 	                            json_string_value(json_object_get(doc, "Expiration")) :
 	                            "",
 	                    &expiration) < 0)
 		r = error_set(reterr, -EBADMSG,
-		              "AWS credentials from the instance metadata "
-		              "service: the answer for role %s is not usable",
-		              role.buf);
+		              "AWS credentials from the instance metadata service: the answer for "
+		              "role %s is not usable%s%s",
+		              role.buf, code ? ": " : "", code ? code : "");
 	else
 		copy(&(struct aws_credentials){ .access_key_id = (char *)id,
 		                                .secret_access_key = (char *)secret,

@@ -373,3 +373,28 @@ def test_eks_token_from_an_assumed_role_signed_for_moto(driftless_bin, env, test
     finally:
         requests.post(moto + "/moto-api/reset-auth", data="1000000000",
                       headers={"Content-Type": "text/plain"}, timeout=10)
+
+
+def test_eks_token_from_the_instance_role_through_moto_imds(driftless_bin, env, testenv, names,
+                                                           tmp_path):
+    """A bastion on EC2 with its instance role and no files: the last step of the chain,
+    IMDSv2, against moto's metadata endpoint (AWS_EC2_METADATA_SERVICE_ENDPOINT)."""
+    ns, group = names
+    repo = Repo(testenv, tmp_path, "kube-env")
+    commit_overlay(repo, "first", ns, group)
+    config = write_config(tmp_path, testenv, repo, ns, context="driftless-testenv-token",
+                          eks=("shop-dev", "us-east-1"))
+    code, out, err = run(driftless_bin, env, "fetch", "-c", config)
+    assert code == 0, out + err
+    e = dict(env)
+    for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        e.pop(k, None)
+    e.update(AWS_CONFIG_FILE="/nonexistent", AWS_SHARED_CREDENTIALS_FILE="/nonexistent",
+             AWS_EC2_METADATA_SERVICE_ENDPOINT=testenv["AWS_ENDPOINT_URL"])
+    code, out, err = run(driftless_bin, e, "diff", "-c", config, "--no-fetch", "dev")
+    # the token made from the instance role reached the API server, which refuses it
+    assert code == 2 and "Unauthorized" in err and "instance metadata" not in err, err
+    # nothing answers where the metadata service should be: said so
+    e["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = "http://127.0.0.1:9"
+    code, out, err = run(driftless_bin, e, "diff", "-c", config, "--no-fetch", "dev")
+    assert code == 2 and "AWS credentials from the instance metadata service" in err, err
