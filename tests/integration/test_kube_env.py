@@ -398,3 +398,29 @@ def test_eks_token_from_the_instance_role_through_moto_imds(driftless_bin, env, 
     e["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = "http://127.0.0.1:9"
     code, out, err = run(driftless_bin, e, "diff", "-c", config, "--no-fetch", "dev")
     assert code == 2 and "AWS credentials from the instance metadata service" in err, err
+
+
+def test_eks_token_from_web_identity_through_moto(driftless_bin, env, testenv, names, tmp_path):
+    """IRSA-style web identity: AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN, an unsigned
+    AssumeRoleWithWebIdentity to moto's STS."""
+    ns, group = names
+    repo = Repo(testenv, tmp_path, "kube-env")
+    commit_overlay(repo, "first", ns, group)
+    config = write_config(tmp_path, testenv, repo, ns, context="driftless-testenv-token",
+                          eks=("shop-dev", "us-east-1"))
+    code, out, err = run(driftless_bin, env, "fetch", "-c", config)
+    assert code == 0, out + err
+    token = tmp_path / "token"
+    token.write_text("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJkcmlmdGxlc3MifQ.c2ln\n")
+    e = dict(env)
+    for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        e.pop(k, None)
+    e.update(AWS_WEB_IDENTITY_TOKEN_FILE=str(token),
+             AWS_ROLE_ARN="arn:aws:iam::123456789012:role/driftless-irsa",
+             AWS_ENDPOINT_URL_STS=testenv["AWS_ENDPOINT_URL"], AWS_EC2_METADATA_DISABLED="true")
+    code, out, err = run(driftless_bin, e, "diff", "-c", config, "--no-fetch", "dev")
+    assert code == 2 and "Unauthorized" in err and "AssumeRole" not in err, err
+    # a token file that is gone: said so
+    token.unlink()
+    code, out, err = run(driftless_bin, e, "diff", "-c", config, "--no-fetch", "dev")
+    assert code == 2 and "AWS web identity token" in err, err
