@@ -527,3 +527,50 @@ def test_sigterm_during_a_fetch_that_hangs(driftless_bin, env, tmp_path, spawn):
     assert time.monotonic() - t < 10
     assert re.search(r"Failed to fetch the source: .*shutting down", d.log()), d.log()
     blackhole.close()
+
+
+def test_every_provider_triggers_a_sync(driftless_bin, env, testenv, names, tmp_path, spawn):
+    """GitLab, Gitea, Bitbucket (Data Center and Cloud) and the generic form, each with its
+    own signature or token and payload, end to end: a push each, a sync each."""
+    ns, group = names
+    repo, port, config, d = started(driftless_bin, env, testenv, names, tmp_path, spawn)
+    url = repo.https_url
+
+    def mac(body, prefix=""):
+        return prefix + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+
+    deliveries = {
+        "gitlab": ({"ref": "refs/heads/main", "project": {"git_http_url": url}},
+                   {"X-Gitlab-Token": SECRET, "X-Gitlab-Event": "Push Hook"}),
+        "gitea": ({"ref": "refs/heads/main", "repository": {"clone_url": url}},
+                  {"X-Gitea-Event": "push"}),
+        "bitbucket": ({"changes": [{"ref": {"id": "refs/heads/main"}}],
+                       "repository": {"links": {"clone": [{"href": url}]}}},
+                      {"X-Event-Key": "repo:refs_changed"}),
+        "generic": ({"ref": "refs/heads/main", "repository": {"url": url}}, {}),
+    }
+    signature_header = {"gitea": ("X-Gitea-Signature", ""),
+                        "bitbucket": ("X-Hub-Signature", "sha256="),
+                        "generic": ("X-Driftless-Signature", "sha256=")}
+    for i, (provider, (payload, headers)) in enumerate(deliveries.items()):
+        new = commit_overlay(repo, "change %d" % i, ns, group, config_value="p%d" % i)
+        body = json.dumps(payload).encode()
+        headers = dict(headers, **{"Content-Type": "application/json"})
+        if provider in signature_header:
+            name, prefix = signature_header[provider]
+            headers[name] = mac(body, prefix)
+        r = requests.post(d.url("/hooks/" + provider), data=body, headers=headers, timeout=10)
+        assert r.status_code == 202 and "accepted" in r.text, (provider, r.status_code, r.text)
+        wait_for("%s's revision" % provider, lambda: state(tmp_path).get("revision") == new,
+                 timeout=30)
+        # the same delivery with a wrong secret: refused
+        bad = dict(headers)
+        for h in ("X-Gitlab-Token", "X-Gitea-Signature", "X-Hub-Signature",
+                  "X-Driftless-Signature"):
+            if h in bad:
+                bad[h] = bad[h][:-4] + "0000"
+        r = requests.post(d.url("/hooks/" + provider), data=body, headers=bad, timeout=10)
+        assert r.status_code == 401, (provider, r.status_code, r.text)
+        assert d.metric("driftless_webhook_requests_total", provider=provider,
+                        result="accepted") == 1
+    assert d.stop() == 0
