@@ -82,23 +82,31 @@ static int eks_token_new(const char *cluster, const char *region, struct eks_tok
 {
 	struct eks_token *t = xcalloc(1, sizeof(*t));
 	const char *r_env = getenv("AWS_REGION");
+	struct aws_profile profile = { 0 };
 	int r;
 
+	/* cluster.eks.region, else AWS_REGION, AWS_DEFAULT_REGION, the profile's region */
 	if (!region || !*region)
 		region = r_env && *r_env ? r_env : getenv("AWS_DEFAULT_REGION");
+	if ((!region || !*region) && aws_profile_load(NULL, &profile, NULL) >= 0)
+		region = profile.region;
 	if (!region || !*region) {
+		aws_profile_release(&profile);
 		free(t);
-		return error_set(reterr, -EINVAL, "EKS cluster %s: no region (cluster.eks.region, "
-		                                  "AWS_REGION or AWS_DEFAULT_REGION)",
+		return error_set(reterr, -EINVAL,
+		                 "EKS cluster %s: no region (cluster.eks.region, AWS_REGION, "
+		                 "AWS_DEFAULT_REGION or the AWS profile's region)",
 		                 cluster);
 	}
+	t->region = xstrdup(region);
+	aws_profile_release(&profile);
 	r = aws_credentials_provider_new_default(&t->credentials, reterr);
 	if (r < 0) {
+		free(t->region);
 		free(t);
 		return error_prefix(reterr, r, "EKS cluster %s", cluster);
 	}
 	t->cluster = xstrdup(cluster);
-	t->region = xstrdup(region);
 	*ret = t;
 	return 0;
 }

@@ -33,7 +33,8 @@ struct sync_environment {
 	/*
 	 * cluster.eks.name and .region: the cluster's bearer token is made from the AWS
 	 * credentials (aws_eks_token()) instead of the kubeconfig user's; the kubeconfig still
-	 * gives the server and its CA. Region NULL: $AWS_REGION, else $AWS_DEFAULT_REGION.
+	 * gives the server and its CA. Region NULL: $AWS_REGION, else $AWS_DEFAULT_REGION, else
+	 * the AWS profile's region.
 	 */
 	char *eks_cluster;
 	char *eks_region;

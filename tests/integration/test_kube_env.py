@@ -424,3 +424,30 @@ def test_eks_token_from_web_identity_through_moto(driftless_bin, env, testenv, n
     token.unlink()
     code, out, err = run(driftless_bin, e, "diff", "-c", config, "--no-fetch", "dev")
     assert code == 2 and "AWS web identity token" in err, err
+
+
+def test_eks_region_from_the_profile(driftless_bin, env, testenv, names, tmp_path):
+    """cluster.eks without a region: AWS_REGION, AWS_DEFAULT_REGION, then the profile's."""
+    ns, group = names
+    repo = Repo(testenv, tmp_path, "kube-env")
+    commit_overlay(repo, "first", ns, group)
+    config = tmp_path / "driftless.yaml"
+    config.write_text(open(write_config(tmp_path, testenv, repo, ns,
+                                        context="driftless-testenv-token",
+                                        eks=("shop-dev", "us-east-1"))).read()
+                      .replace("eks: { name: shop-dev, region: us-east-1 }",
+                               "eks: { name: shop-dev }"))
+    code, out, err = run(driftless_bin, env, "fetch", "-c", str(config))
+    assert code == 0, out + err
+    aws = tmp_path / "aws-config"
+    aws.write_text("[default]\nregion = eu-central-1\n")
+    e = dict(env)
+    for k in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
+        e.pop(k, None)
+    e.update(AWS_CONFIG_FILE=str(aws), AWS_SHARED_CREDENTIALS_FILE="/nonexistent",
+             AWS_EC2_METADATA_DISABLED="true")
+    code, out, err = run(driftless_bin, e, "diff", "-c", str(config), "--no-fetch", "dev")
+    assert code == 2 and "Unauthorized" in err, err
+    e["AWS_CONFIG_FILE"] = "/nonexistent"
+    code, out, err = run(driftless_bin, e, "diff", "-c", str(config), "--no-fetch", "dev")
+    assert code == 2 and "EKS cluster shop-dev: no region" in err, err
