@@ -299,7 +299,8 @@ int cli_parse_config_output(const struct cli_command *self, int argc, char **arg
 	const char *config_path = getenv("DRIFTLESS_CONFIG");
 	int r;
 
-	*ret_output = CLI_OUTPUT_TEXT;
+	if (ret_output)
+		*ret_output = CLI_OUTPUT_TEXT;
 	if (ret_daemon_url)
 		*ret_daemon_url = NULL;
 	optind = 0;
@@ -314,6 +315,8 @@ int cli_parse_config_output(const struct cli_command *self, int argc, char **arg
 			config_path = optarg;
 			break;
 		case 'o':
+			if (!ret_output)
+				return cli_usage_error(self, "unknown option '--output'");
 			r = cli_output_from_string(optarg);
 			if (r < 0)
 				return cli_usage_error(self, "unknown output format '%s'", optarg);

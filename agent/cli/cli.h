@@ -71,9 +71,9 @@ enum cli_output {
 int cli_output_from_string(const char *s);
 
 /*
- * The options of fetch and status: -c/--config FILE (default $DRIFTLESS_CONFIG, then
- * SYNC_CONFIG_DEFAULT_PATH), -o/--output FORMAT, --daemon URL (only when ret_daemon_url
- * is given; NULL when absent) and --help. Returns -1 to go on, with optind at the first
+ * The options of fetch, status and run: -c/--config FILE (default $DRIFTLESS_CONFIG, then
+ * SYNC_CONFIG_DEFAULT_PATH), -o/--output FORMAT (only when ret_output is given),
+ * --daemon URL (only when ret_daemon_url is given; NULL when absent) and --help. Returns -1 to go on, with optind at the first
  * argument, else the exit code (--help, usage errors).
  */
 int cli_parse_config_output(const struct cli_command *self, int argc, char **argv,

@@ -391,7 +391,7 @@ static void sync_done(struct daemon *d, struct job *job)
 	           job->r < 0 ? ": " : "", job->r < 0 ? job->e.message : "");
 	snprintf(slot->status, sizeof(slot->status), "%s, at %.12s", result,
 	         applied ? applied : "(none)");
-	daemon_metrics_sync(d->metrics, job, result, false);
+	daemon_metrics_sync(d->metrics, job, result);
 	if (slot->is_removed) {
 		slot_drop(d, slot);
 		return;

@@ -123,6 +123,6 @@ void daemon_wake(struct daemon *d);
 /* metrics.c */
 void daemon_metrics_declare(struct server_metrics *m, const char *version);
 void daemon_metrics_fetch(struct server_metrics *m, const struct job *job);
-void daemon_metrics_sync(struct server_metrics *m, const struct job *job, const char *result,
-                         bool is_running);
+/* a sync ended: counts, duration, applied revision, drift; not in flight any more */
+void daemon_metrics_sync(struct server_metrics *m, const struct job *job, const char *result);
 void daemon_metrics_in_flight(struct server_metrics *m, const char *env, bool is_running);

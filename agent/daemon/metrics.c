@@ -81,8 +81,7 @@ static double number(const json_t *obj, const char *key)
 	return (double)json_integer_value(json_object_get(obj, key));
 }
 
-void daemon_metrics_sync(struct server_metrics *m, const struct job *job, const char *result,
-                         bool is_running)
+void daemon_metrics_sync(struct server_metrics *m, const struct job *job, const char *result)
 {
 	const char *env = job->slot->name;
 	const json_t *state = json_object_get(job->report, "state");
@@ -92,7 +91,7 @@ void daemon_metrics_sync(struct server_metrics *m, const struct job *job, const 
 	server_metrics_add(m, "driftless_syncs_total", ARRAY(env, result), 1);
 	server_metrics_observe(m, "driftless_sync_duration_seconds", ARRAY(env, result),
 	                       (double)job->duration_usec / 1e6);
-	daemon_metrics_in_flight(m, env, is_running);
+	daemon_metrics_in_flight(m, env, false);
 	server_metrics_replace(m, "driftless_applied_revision_info",
 	                       ARRAY(env, revision ? revision : ""), 1);
 	if (json_object_get(last, "drift"))
