@@ -341,13 +341,7 @@ int aws_query(struct aws_client *c, const char *action, const char *const *param
 		delay = backoff_next_usec(&b);
 		log_debug("%s; retrying in %llu ms", e.message,
 		          (unsigned long long)(delay / USEC_PER_MSEC));
-		{
-			struct timespec ts = { .tv_sec = (time_t)(delay / USEC_PER_SEC),
-				               .tv_nsec = (long)(delay % USEC_PER_SEC) * 1000L };
-
-			while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-				;
-		}
+		sleep_usec(delay, NULL);
 	}
 	return r;
 }

@@ -24,6 +24,19 @@ uint64_t now_usec(clockid_t clock)
 	return timespec_to_usec(&ts);
 }
 
+void sleep_usec(uint64_t usec, const bool *stop)
+{
+	while (usec > 0 && !(stop && __atomic_load_n(stop, __ATOMIC_ACQUIRE))) {
+		uint64_t slice = stop ? MIN(usec, 100 * USEC_PER_MSEC) : usec;
+		struct timespec ts = { .tv_sec = (time_t)(slice / USEC_PER_SEC),
+			               .tv_nsec = (long)(slice % USEC_PER_SEC * NSEC_PER_USEC) };
+
+		while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
+			;
+		usec -= slice;
+	}
+}
+
 char *format_timestamp(char *buf, size_t size, uint64_t realtime_usec)
 {
 	time_t t = (time_t)(realtime_usec / USEC_PER_SEC);

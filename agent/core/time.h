@@ -12,6 +12,7 @@
  */
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -24,6 +25,13 @@
 #define USEC_PER_DAY    (24ULL * USEC_PER_HOUR)
 
 uint64_t timespec_to_usec(const struct timespec *ts);
+
+/*
+ * Sleep usec on CLOCK_MONOTONIC, resumed after signals. With stop (a flag another thread
+ * sets with __atomic_store_n; NULL: none), in slices of at most 100 ms, returning as soon
+ * as it is true.
+ */
+void sleep_usec(uint64_t usec, const bool *stop);
 /* Current time of the clock (CLOCK_MONOTONIC, CLOCK_REALTIME, ...) in microseconds. */
 uint64_t now_usec(clockid_t clock);
 

@@ -401,17 +401,6 @@ static int build_headers(const struct http_request *req, struct curl_slist **ret
 	return 0;
 }
 
-static void sleep_usec(uint64_t usec)
-{
-	struct timespec ts = {
-		.tv_sec = (time_t)(usec / USEC_PER_SEC),
-		.tv_nsec = (long)(usec % USEC_PER_SEC * NSEC_PER_USEC),
-	};
-
-	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
-		;
-}
-
 /* The wait the server asked for with Retry-After, or USEC_INFINITY when none. */
 static uint64_t retry_after_usec(CURL *curl)
 {
@@ -511,7 +500,7 @@ int http_client_do(struct http_client *c, const struct http_request *req, struct
 			if (after != USEC_INFINITY)
 				delay = MIN(after, c->backoff.max_usec);
 		}
-		sleep_usec(delay);
+		sleep_usec(delay, NULL);
 	}
 
 	/* the handle keeps pointers to these until the next request */

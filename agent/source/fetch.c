@@ -254,17 +254,6 @@ static bool is_cancelled(void)
 	return __atomic_load_n(&cancelled, __ATOMIC_ACQUIRE);
 }
 
-/* Sleep usec, or less when a cancel comes. */
-static void sleep_unless_cancelled(uint64_t usec)
-{
-	while (usec > 0 && !is_cancelled()) {
-		uint64_t slice = MIN(usec, 100 * USEC_PER_MSEC);
-
-		(void)usleep((useconds_t)slice);
-		usec -= slice;
-	}
-}
-
 /*
  * Run the helper with request on its stdin; its JSON reply goes to *ret. -ETIMEDOUT when
  * it did not finish within timeout_usec (it is killed), -ECANCELED when source_fetch_cancel()
@@ -602,7 +591,7 @@ static int fetch_remote(const struct source_config *c, const char *repo_dir, con
 
 			log_warning("%s; retrying in %s", e.message,
 			            format_timespan(span, sizeof(span), delay));
-			sleep_unless_cancelled(delay > 3600 * USEC_PER_SEC ? 3600 * USEC_PER_SEC : delay);
+			sleep_usec(delay > 3600 * USEC_PER_SEC ? 3600 * USEC_PER_SEC : delay, &cancelled);
 		}
 	}
 	json_decref(request);

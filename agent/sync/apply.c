@@ -322,20 +322,6 @@ static int cancelled(struct error *reterr)
 	return error_set(reterr, -ECANCELED, "stopped before the end: the agent is shutting down");
 }
 
-/* Sleep usec, in slices short enough to notice a cancel soon. */
-static void sleep_usec(const struct sync_plan *p, uint64_t usec)
-{
-	while (usec > 0 && !is_cancelled(p)) {
-		uint64_t slice = MIN(usec, HEALTH_POLL_FIRST_USEC);
-		struct timespec ts = { .tv_sec = (time_t)(slice / 1000000ULL),
-			               .tv_nsec = (long)(slice % 1000000ULL) * 1000L };
-
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
-		usec -= slice;
-	}
-}
-
 /*
  * Wait until every item of items is healthy. -EPROTO when one failed, -ETIME when some
  * are not healthy by the deadline; the message names them and why.
@@ -386,7 +372,7 @@ static int wait_healthy(struct sync_plan *p, struct sync_item **items, size_t n,
 			                 format_timespan(span, sizeof(span), timeout_usec),
 			                 why ? why : "");
 		}
-		sleep_usec(p, delay);
+		sleep_usec(delay, p->t->cancel);
 		delay = MIN(delay * 2, HEALTH_POLL_MAX_USEC);
 	}
 	return 0;
