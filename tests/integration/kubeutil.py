@@ -235,7 +235,8 @@ environments:
        "state": tmp_path / "state", "kubeconfig": kubeconfig or testenv["KUBECONFIG"],
        "context": context, "ns": ns, "timeout": health_timeout, "extra": extra,
        "interval": interval,
-       "eks": "      eks: { name: %s, region: %s }\n" % eks if eks else ""})
+       "eks": ("      eks: { name: %s%s }\n"
+               % (eks[0], ", region: %s" % eks[1] if eks[1] else "") if eks else "")})
     return str(path)
 
 

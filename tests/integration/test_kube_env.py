@@ -283,6 +283,23 @@ def test_ignore_rules(driftless_bin, env, testenv, names, tmp_path):
         ("frontend", ["/metadata/labels/app"])], doc
 
 
+def eks_setup(driftless_bin, env, testenv, names, tmp_path, region="us-east-1",
+              drop=("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")):
+    """dev on the test API server's token context with cluster.eks (shop-dev), its source
+    fetched: (config, an environment without the variables in drop)."""
+    ns, group = names
+    repo = Repo(testenv, tmp_path, "kube-env")
+    commit_overlay(repo, "first", ns, group)
+    config = write_config(tmp_path, testenv, repo, ns, context="driftless-testenv-token",
+                          eks=("shop-dev", region))
+    code, out, err = run(driftless_bin, env, "fetch", "-c", config)
+    assert code == 0, out + err
+    e = dict(env)
+    for k in drop:
+        e.pop(k, None)
+    return config, e
+
+
 def test_eks_token_replaces_the_kubeconfig_user(driftless_bin, env, testenv, names, tmp_path):
     """cluster.eks: the bearer token is made from the AWS credentials (the test
     environment's, for moto), not taken from the kubeconfig user; the test API server does
@@ -335,19 +352,11 @@ def test_eks_token_from_an_assumed_role_signed_for_moto(driftless_bin, env, test
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                 "Principal": {"AWS": "*"}}]}))["Role"]["Arn"]
 
-    repo = Repo(testenv, tmp_path, "kube-env")
-    commit_overlay(repo, "first", ns, group)
-    config = write_config(tmp_path, testenv, repo, ns, context="driftless-testenv-token",
-                          eks=("shop-dev", "us-east-1"))
-    code, out, err = run(driftless_bin, env, "fetch", "-c", config)
-    assert code == 0, out + err
+    config, e = eks_setup(driftless_bin, env, testenv, names, tmp_path)
     aws = tmp_path / "aws"
     aws.mkdir()
     (aws / "config").write_text("[profile deploy]\nrole_arn = %s\nsource_profile = base\n"
                                 "region = us-east-1\n" % role)
-    e = dict(env)
-    for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        e.pop(k, None)
     e.update(AWS_CONFIG_FILE=str(aws / "config"),
              AWS_SHARED_CREDENTIALS_FILE=str(aws / "credentials"), AWS_PROFILE="deploy",
              AWS_ENDPOINT_URL_STS=moto, AWS_EC2_METADATA_DISABLED="true")
@@ -379,16 +388,9 @@ def test_eks_token_from_the_instance_role_through_moto_imds(driftless_bin, env, 
                                                            tmp_path):
     """A bastion on EC2 with its instance role and no files: the last step of the chain,
     IMDSv2, against moto's metadata endpoint (AWS_EC2_METADATA_SERVICE_ENDPOINT)."""
-    ns, group = names
-    repo = Repo(testenv, tmp_path, "kube-env")
-    commit_overlay(repo, "first", ns, group)
-    config = write_config(tmp_path, testenv, repo, ns, context="driftless-testenv-token",
-                          eks=("shop-dev", "us-east-1"))
-    code, out, err = run(driftless_bin, env, "fetch", "-c", config)
-    assert code == 0, out + err
-    e = dict(env)
-    for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        e.pop(k, None)
+    config, e = eks_setup(driftless_bin, env, testenv, names, tmp_path,
+                          drop=("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                                "AWS_SESSION_TOKEN", "AWS_PROFILE"))
     e.update(AWS_CONFIG_FILE="/nonexistent", AWS_SHARED_CREDENTIALS_FILE="/nonexistent",
              AWS_EC2_METADATA_SERVICE_ENDPOINT=testenv["AWS_ENDPOINT_URL"])
     code, out, err = run(driftless_bin, e, "diff", "-c", config, "--no-fetch", "dev")
@@ -403,18 +405,9 @@ def test_eks_token_from_the_instance_role_through_moto_imds(driftless_bin, env, 
 def test_eks_token_from_web_identity_through_moto(driftless_bin, env, testenv, names, tmp_path):
     """IRSA-style web identity: AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN, an unsigned
     AssumeRoleWithWebIdentity to moto's STS."""
-    ns, group = names
-    repo = Repo(testenv, tmp_path, "kube-env")
-    commit_overlay(repo, "first", ns, group)
-    config = write_config(tmp_path, testenv, repo, ns, context="driftless-testenv-token",
-                          eks=("shop-dev", "us-east-1"))
-    code, out, err = run(driftless_bin, env, "fetch", "-c", config)
-    assert code == 0, out + err
+    config, e = eks_setup(driftless_bin, env, testenv, names, tmp_path)
     token = tmp_path / "token"
     token.write_text("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJkcmlmdGxlc3MifQ.c2ln\n")
-    e = dict(env)
-    for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        e.pop(k, None)
     e.update(AWS_WEB_IDENTITY_TOKEN_FILE=str(token),
              AWS_ROLE_ARN="arn:aws:iam::123456789012:role/driftless-irsa",
              AWS_ENDPOINT_URL_STS=testenv["AWS_ENDPOINT_URL"], AWS_EC2_METADATA_DISABLED="true")
@@ -428,26 +421,14 @@ def test_eks_token_from_web_identity_through_moto(driftless_bin, env, testenv, n
 
 def test_eks_region_from_the_profile(driftless_bin, env, testenv, names, tmp_path):
     """cluster.eks without a region: AWS_REGION, AWS_DEFAULT_REGION, then the profile's."""
-    ns, group = names
-    repo = Repo(testenv, tmp_path, "kube-env")
-    commit_overlay(repo, "first", ns, group)
-    config = tmp_path / "driftless.yaml"
-    config.write_text(open(write_config(tmp_path, testenv, repo, ns,
-                                        context="driftless-testenv-token",
-                                        eks=("shop-dev", "us-east-1"))).read()
-                      .replace("eks: { name: shop-dev, region: us-east-1 }",
-                               "eks: { name: shop-dev }"))
-    code, out, err = run(driftless_bin, env, "fetch", "-c", str(config))
-    assert code == 0, out + err
+    config, e = eks_setup(driftless_bin, env, testenv, names, tmp_path, region=None,
+                          drop=("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"))
     aws = tmp_path / "aws-config"
     aws.write_text("[default]\nregion = eu-central-1\n")
-    e = dict(env)
-    for k in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
-        e.pop(k, None)
     e.update(AWS_CONFIG_FILE=str(aws), AWS_SHARED_CREDENTIALS_FILE="/nonexistent",
              AWS_EC2_METADATA_DISABLED="true")
-    code, out, err = run(driftless_bin, e, "diff", "-c", str(config), "--no-fetch", "dev")
+    code, out, err = run(driftless_bin, e, "diff", "-c", config, "--no-fetch", "dev")
     assert code == 2 and "Unauthorized" in err, err
     e["AWS_CONFIG_FILE"] = "/nonexistent"
-    code, out, err = run(driftless_bin, e, "diff", "-c", str(config), "--no-fetch", "dev")
+    code, out, err = run(driftless_bin, e, "diff", "-c", config, "--no-fetch", "dev")
     assert code == 2 and "EKS cluster shop-dev: no region" in err, err
