@@ -159,16 +159,18 @@ def last_sync(tmp_path):
         return {}
 
 
-def started(driftless_bin, env, testenv, names, tmp_path, spawn):
+def started(driftless_bin, env, testenv, names, tmp_path, spawn, health_timeout="60s",
+            watchdog_usec=None):
     """A repository with a first commit, and the daemon on it once its first sync is done:
-    (repo, port, config, daemon)."""
+    (repo, port, config, daemon); the first commit is repo.head()."""
     ns, group = names
     repo = Repo(testenv, tmp_path, "daemon")
     commit_overlay(repo, "first", ns, group)
     port = free_port()
-    config = daemon_config(tmp_path, testenv, repo, ns, port)
-    d = Daemon(spawn, driftless_bin, env, config, tmp_path, port)
+    config = daemon_config(tmp_path, testenv, repo, ns, port, health_timeout=health_timeout)
+    d = Daemon(spawn, driftless_bin, env, config, tmp_path, port, watchdog_usec=watchdog_usec)
     d.wait_notified("READY=1")
+    # the first sync lands without any trigger but the start
     wait_for("the first sync", lambda: last_sync(tmp_path).get("result") == "success")
     return repo, port, config, d
 
@@ -176,15 +178,9 @@ def started(driftless_bin, env, testenv, names, tmp_path, spawn):
 def test_notify_ready_status_watchdog_and_stop(driftless_bin, env, testenv, names, tmp_path,
                                                spawn):
     ns, group = names
-    repo = Repo(testenv, tmp_path, "daemon")
-    good = commit_overlay(repo, "first", ns, group)
-    port = free_port()
-    config = daemon_config(tmp_path, testenv, repo, ns, port)
-    d = Daemon(spawn, driftless_bin, env, config, tmp_path, port, watchdog_usec=1000000)
-
-    d.wait_notified("READY=1")
-    # the first sync lands without any trigger but the start
-    wait_for("the first sync", lambda: last_sync(tmp_path).get("result") == "success")
+    repo, port, config, d = started(driftless_bin, env, testenv, names, tmp_path, spawn,
+                                    watchdog_usec=1000000)
+    good = repo.head()
     assert state(tmp_path)["revision"] == good
     assert image_of(env, ns, "backend") == "nginx:1.27"
     d.wait_notified("STATUS=git at %s; dev: success, at %s" % (good[:12], good[:12]))
@@ -376,13 +372,9 @@ def test_sighup_reloads_a_good_config_and_refuses_a_bad_one(driftless_bin, env, 
 def test_sigterm_mid_sync_stops_at_a_safe_point(driftless_bin, env, testenv, names, tmp_path,
                                                 spawn):
     ns, group = names
-    repo = Repo(testenv, tmp_path, "daemon")
-    good = commit_overlay(repo, "first", ns, group)
-    port = free_port()
-    config = daemon_config(tmp_path, testenv, repo, ns, port, health_timeout="20s")
-    d = Daemon(spawn, driftless_bin, env, config, tmp_path, port)
-    d.wait_notified("READY=1")
-    wait_for("the first sync", lambda: last_sync(tmp_path).get("result") == "success")
+    repo, port, config, d = started(driftless_bin, env, testenv, names, tmp_path, spawn,
+                                    health_timeout="20s")
+    good = repo.head()
 
     # an image that never becomes ready: the sync waits for health until SIGTERM comes
     bad = commit_overlay(repo, "bad image", ns, group,
