@@ -224,6 +224,17 @@ int aws_query(struct aws_client *c, const char *action, const char *const *param
 int aws_error_code_to_errno(const char *code);
 
 /*
+ * aws_query() of an action that pages its list with Marker (DescribeDBParameters): the
+ * items of every page (RESULT[list][member], aws_xml_list()) in one array *ret, each page
+ * asked with the Marker of the one before until a page has none. At most
+ * AWS_QUERY_MAX_PAGES pages (-EPROTO beyond, or when a Marker repeats).
+ */
+#define AWS_QUERY_MAX_PAGES 1000
+
+int aws_query_all(struct aws_client *c, const char *action, const char *const *params,
+                  const char *list, const char *member, json_t **ret, struct error *reterr);
+
+/*
  * The endpoint of service in region, without a trailing '/': $AWS_ENDPOINT_URL_<SERVICE>
  * (upper case, '-' and ' ' as '_'), else $AWS_ENDPOINT_URL, else configured (may be NULL),
  * else https://SERVICE.REGION.amazonaws.com (.com.cn in China). Freed by the caller.
@@ -236,8 +247,11 @@ char *aws_endpoint(const char *service, const char *region, const char *configur
  * As git gives them, checked: each field of its type, unknown fields refused, errors
  * naming the kind, the object and the field ("RDSInstance 'shop-db': spec.multiAZ:
  * expected true or false"). Integers and booleans not set are -1; the policy fields
- * applyImmediately, allowMajorVersionUpgrade and create default to false (0).
+ * applyImmediately, allowMajorVersionUpgrade, allowReboot and create default to false (0).
  * dbInstanceIdentifier defaults to metadata.name and is kept in lower case, as RDS keeps it.
+ * masterUsername, dbSubnetGroupName, vpcSecurityGroupIds and storageEncrypted are used
+ * when the instance is created (create: true, which needs engine, dbInstanceClass,
+ * allocatedStorage and masterUsername) and not compared afterwards.
  */
 struct aws_rds_instance {
 	char *name; /* metadata.name */
@@ -261,9 +275,14 @@ struct aws_rds_instance {
 	int publicly_accessible;
 	int iam_auth;
 	json_t *tags; /* {key: value} or NULL */
+	char *master_username;
+	char *subnet_group;
+	char **security_groups; /* strv */
+	int storage_encrypted;
 	int apply_immediately;
 	int allow_major_version_upgrade;
-	int create; /* create the instance when it is missing */
+	int allow_reboot; /* reboot to apply parameters that wait for one (pending-reboot) */
+	int create;       /* create the instance when it is missing */
 };
 
 int aws_rds_instance_parse(const json_t *obj, struct aws_rds_instance *ret, struct error *reterr);
@@ -333,8 +352,30 @@ int aws_rds_instance_change(const struct aws_rds_instance *want, const json_t *l
 void aws_rds_change_release(struct aws_rds_change *c);
 
 /*
+ * The CreateDBInstance of want (create: true), a strv of name, value, ... for aws_query():
+ * every field git sets under its API name, the create-only fields, the tags
+ * (Tags.member.N.Key/.Value), and ManageMasterUserPassword=true: RDS makes the master
+ * password and keeps it in Secrets Manager, so that none ever sits in git.
+ */
+char **aws_rds_instance_create_params(const struct aws_rds_instance *want);
+
+/*
+ * Tags by diff, for the instance arn: want (spec.tags, {key: value}) against live_tags (the
+ * Tag elements of DescribeDBInstances' TagList, aws_xml_list()ed, each {Key, Value}).
+ * *ret_add: the AddTagsToResource params (ResourceName, Tags.member.N.Key/.Value) of the
+ * tags git sets that are missing or differ, NULL when none; *ret_remove: the
+ * RemoveTagsFromResource params (ResourceName, TagKeys.member.N) of the live tags git does
+ * not set, AWS's own (aws:*) aside, NULL when none. *ret_live (may be NULL): the live tags
+ * as {key: value}, aws:* aside.
+ */
+void aws_rds_tags_change(const char *arn, const json_t *want, const json_t *live_tags,
+                         char ***ret_add, char ***ret_remove, json_t **ret_live);
+
+/*
  * The ModifyDBParameterGroup calls that give want's parameters their values, against live
- * (the Parameters of DescribeDBParameters, aws_xml_list()ed), in batches of at most
+ * (the Parameters of DescribeDBParameters, aws_xml_list()ed; NULL for a group about to be
+ * created, whose parameters all go with pending-reboot, valid for static and dynamic ones
+ * alike, and are checked by RDS only then), in batches of at most
  * AWS_RDS_PARAMETER_BATCH parameters as the API takes them: each a params list for
  * aws_query() (DBParameterGroupName, then Parameters.member.N.ParameterName,
  * .ParameterValue and .ApplyMethod: immediate for a dynamic parameter, pending-reboot for a

@@ -374,3 +374,50 @@ char *aws_endpoint(const char *service, const char *region, const char *configur
 	return xasprintf("https://%s.%s.amazonaws.com%s", service, region,
 	                 !strncmp(region, "cn-", 3) ? ".cn" : "");
 }
+
+int aws_query_all(struct aws_client *c, const char *action, const char *const *params,
+                  const char *list, const char *member, json_t **ret, struct error *reterr)
+{
+	json_auto_t *all = json_array();
+	_cleanup_free_ char *marker = NULL;
+	_cleanup_strv_free_ char **page_params = NULL;
+	size_t n = 0;
+
+	if (!all)
+		return error_set(reterr, -ENOMEM, "out of memory");
+	for (const char *const *p = params; p && p[0] && p[1]; p += 2)
+		n += 2;
+	for (unsigned page = 0;; page++) {
+		json_auto_t *result = NULL, *items = NULL;
+		const char *next;
+		int r;
+
+		if (page == AWS_QUERY_MAX_PAGES)
+			return error_set(reterr, -EPROTO, "%s %s: more than %u pages", c->service_name,
+			                 action, AWS_QUERY_MAX_PAGES);
+		strv_free(page_params);
+		page_params = NULL;
+		for (size_t i = 0; i < n; i++)
+			strv_push(&page_params, params[i]);
+		if (marker) {
+			strv_push(&page_params, "Marker");
+			strv_push(&page_params, marker);
+		}
+		r = aws_query(c, action, (const char *const *)page_params, &result, reterr);
+		if (r < 0)
+			return r;
+		items = aws_xml_list(json_object_get(result, list), member);
+		if (json_array_extend(all, items) < 0)
+			return error_set(reterr, -ENOMEM, "out of memory");
+		next = json_string_value(json_object_get(result, "Marker"));
+		if (!next || !*next)
+			break;
+		if (streq_ptr(next, marker))
+			return error_set(reterr, -EPROTO, "%s %s: the same Marker twice",
+			                 c->service_name, action);
+		free(marker);
+		marker = xstrdup(next);
+	}
+	*ret = TAKE_PTR(all);
+	return 0;
+}

@@ -17,7 +17,8 @@ enum field_type {
 	FIELD_STRING,
 	FIELD_INT,
 	FIELD_BOOL,
-	FIELD_MAP, /* of strings */
+	FIELD_MAP,  /* of strings */
+	FIELD_LIST, /* of strings, a strv */
 };
 
 struct field {
@@ -60,8 +61,13 @@ static const struct field instance_fields[] = {
 	B("publiclyAccessible", publicly_accessible),
 	B("enableIAMDatabaseAuthentication", iam_auth),
 	{ "tags", FIELD_MAP, offsetof(struct aws_rds_instance, tags) },
+	S("masterUsername", master_username),
+	S("dbSubnetGroupName", subnet_group),
+	{ "vpcSecurityGroupIds", FIELD_LIST, offsetof(struct aws_rds_instance, security_groups) },
+	B("storageEncrypted", storage_encrypted),
 	B("applyImmediately", apply_immediately),
 	B("allowMajorVersionUpgrade", allow_major_version_upgrade),
+	B("allowReboot", allow_reboot),
 	B("create", create),
 };
 
@@ -81,6 +87,8 @@ void aws_rds_instance_release(struct aws_rds_instance *i)
 			free(*(char **)at);
 		else if (instance_fields[k].type == FIELD_MAP)
 			json_decref(*(json_t **)at);
+		else if (instance_fields[k].type == FIELD_LIST)
+			strv_free(*(char ***)at);
 	}
 	*i = (struct aws_rds_instance){ 0 };
 }
@@ -128,6 +136,22 @@ static int set_field(const struct field *f, void *base, const json_t *v, const c
 		*(json_t **)at = json_deep_copy(v);
 		return 0;
 	}
+	case FIELD_LIST: {
+		const json_t *item;
+		size_t i;
+
+		if (!json_is_array(v))
+			return fail(reterr, kind, name, f->name, "expected a list of strings");
+		json_array_foreach(v, i, item)
+			if (!json_is_string(item) || json_string_length(item) == 0) {
+				_cleanup_free_ char *sub = xasprintf("%s[%zu]", f->name, i);
+
+				return fail(reterr, kind, name, sub, "expected a non-empty string");
+			}
+		json_array_foreach(v, i, item)
+			strv_push((char ***)at, json_string_value(item));
+		return 0;
+	}
 	}
 	return -EINVAL;
 }
@@ -165,8 +189,8 @@ int aws_rds_instance_parse(const json_t *obj, struct aws_rds_instance *ret, stru
 	i.allocated_storage = i.max_allocated_storage = i.iops = i.storage_throughput =
 	        i.backup_retention_period = -1;
 	i.multi_az = i.deletion_protection = i.auto_minor_version_upgrade = i.publicly_accessible =
-	        i.iam_auth = -1;
-	i.apply_immediately = i.allow_major_version_upgrade = i.create = 0;
+	        i.iam_auth = i.storage_encrypted = -1;
+	i.apply_immediately = i.allow_major_version_upgrade = i.allow_reboot = i.create = 0;
 	json_object_foreach((json_t *)spec, key, v) {
 		const struct field *f = NULL;
 
@@ -192,10 +216,11 @@ int aws_rds_instance_parse(const json_t *obj, struct aws_rds_instance *ret, stru
 	    i.max_allocated_storage < i.allocated_storage)
 		r = fail(reterr, kind, name, "maxAllocatedStorage",
 		         "smaller than allocatedStorage (autoscaling needs room above it)");
-	else if (i.create == 1 && (!i.engine || !i.instance_class || i.allocated_storage < 0))
-		r = fail(
-		        reterr, kind, name, "create",
-		        "an instance to create needs engine, dbInstanceClass and allocatedStorage");
+	else if (i.create == 1 && (!i.engine || !i.instance_class || i.allocated_storage < 0 ||
+	                           !i.master_username))
+		r = fail(reterr, kind, name, "create",
+		         "an instance to create needs engine, dbInstanceClass, allocatedStorage "
+		         "and masterUsername");
 	if (r < 0) {
 		aws_rds_instance_release(&i);
 		return r;
@@ -293,16 +318,17 @@ enum compare {
 
 struct drift_field {
 	const char *spec;    /* the spec field */
-	const char *api;     /* DescribeDBInstances element and ModifyDBInstance parameter */
+	const char *api;     /* the Create/ModifyDBInstance parameter */
+	const char *element; /* the DescribeDBInstances element, when not api */
 	const char *pending; /* PendingModifiedValues element, or NULL */
 	enum field_type type;
 	size_t offset;
 	enum compare cmp;
 };
 
-#define D(spec, api, pending, type, member, cmp)                                         \
-	{                                                                                \
-		spec, api, pending, type, offsetof(struct aws_rds_instance, member), cmp \
+#define D(spec, api, pending, type, member, cmp)                                               \
+	{                                                                                      \
+		spec, api, NULL, pending, type, offsetof(struct aws_rds_instance, member), cmp \
 	}
 
 static const struct drift_field drift_fields[] = {
@@ -332,8 +358,9 @@ static const struct drift_field drift_fields[] = {
 	  auto_minor_version_upgrade, CMP_EXACT),
 	D("publiclyAccessible", "PubliclyAccessible", NULL, FIELD_BOOL, publicly_accessible,
 	  CMP_EXACT),
-	D("enableIAMDatabaseAuthentication", "IAMDatabaseAuthenticationEnabled",
-	  "IAMDatabaseAuthenticationEnabled", FIELD_BOOL, iam_auth, CMP_EXACT),
+	{ "enableIAMDatabaseAuthentication", "EnableIAMDatabaseAuthentication",
+	  "IAMDatabaseAuthenticationEnabled", "IAMDatabaseAuthenticationEnabled", FIELD_BOOL,
+	  offsetof(struct aws_rds_instance, iam_auth), CMP_EXACT },
 };
 
 #undef D
@@ -412,7 +439,8 @@ int aws_rds_instance_drift(const struct aws_rds_instance *want, const json_t *li
 	for (size_t k = 0; k < ELEMENTSOF(drift_fields); k++) {
 		const struct drift_field *f = &drift_fields[k];
 		char *desired = desired_text(want, f);
-		const char *now = json_string_value(json_object_get(live, f->api));
+		const char *now =
+		        json_string_value(json_object_get(live, f->element ? f->element : f->api));
 		const char *queued =
 		        f->pending ? json_string_value(json_object_get(pending, f->pending)) : NULL;
 
@@ -569,6 +597,13 @@ static char *parameter_text(const json_t *v)
 	return xstrdup(json_is_true(v) ? "1" : "0");
 }
 
+static void batches_free(char ***batches, size_t n)
+{
+	for (size_t b = 0; b < n; b++)
+		strv_free(batches[b]);
+	free(batches);
+}
+
 int aws_rds_parameter_group_change(const struct aws_rds_parameter_group *want, const json_t *live,
                                    char ****ret_batches, size_t *ret_n_batches, char ***ret_notes,
                                    struct error *reterr)
@@ -581,7 +616,8 @@ int aws_rds_parameter_group_change(const struct aws_rds_parameter_group *want, c
 	json_object_foreach(want->parameters, name, v) {
 		_cleanup_free_ char *desired = parameter_text(v);
 		const json_t *found = NULL, *p;
-		const char *now, *apply_type;
+		const char *now = NULL;
+		bool is_static = true; /* a new group: pending-reboot is valid for every parameter */
 		size_t i;
 
 		json_array_foreach(live, i, p)
@@ -590,31 +626,31 @@ int aws_rds_parameter_group_change(const struct aws_rds_parameter_group *want, c
 				found = p;
 				break;
 			}
-		if (!found) {
+		if (live && !found) {
 			strv_free(notes);
-			for (size_t b = 0; b < n_batches; b++)
-				strv_free(batches[b]);
-			free(batches);
+			batches_free(batches, n_batches);
 			return error_set(
 			        reterr, -EINVAL,
 			        "DBParameterGroup '%s': spec.parameters.%s: family %s has no "
 			        "such parameter",
 			        want->name, name, want->family);
 		}
-		now = json_string_value(json_object_get(found, "ParameterValue"));
-		if (now && streq(now, desired))
-			continue;
-		if (streq_ptr(json_string_value(json_object_get(found, "IsModifiable")), "false")) {
-			strv_free(notes);
-			for (size_t b = 0; b < n_batches; b++)
-				strv_free(batches[b]);
-			free(batches);
-			return error_set(
-			        reterr, -EPERM,
-			        "DBParameterGroup '%s': spec.parameters.%s: not modifiable",
-			        want->name, name);
+		if (found) {
+			now = json_string_value(json_object_get(found, "ParameterValue"));
+			if (now && streq(now, desired))
+				continue;
+			if (streq_ptr(json_string_value(json_object_get(found, "IsModifiable")),
+			              "false")) {
+				strv_free(notes);
+				batches_free(batches, n_batches);
+				return error_set(
+				        reterr, -EPERM,
+				        "DBParameterGroup '%s': spec.parameters.%s: not modifiable",
+				        want->name, name);
+			}
+			is_static = streq_ptr(
+			        json_string_value(json_object_get(found, "ApplyType")), "static");
 		}
-		apply_type = json_string_value(json_object_get(found, "ApplyType"));
 		if (in_batch == AWS_RDS_PARAMETER_BATCH) {
 			batches = xreallocarray(batches, n_batches + 1, sizeof(*batches));
 			batches[n_batches] = NULL;
@@ -626,7 +662,6 @@ int aws_rds_parameter_group_change(const struct aws_rds_parameter_group *want, c
 		{
 			char ***b = &batches[n_batches - 1];
 			size_t k = in_batch + 1;
-			bool is_static = streq_ptr(apply_type, "static");
 			char key[96];
 
 			snprintf(key, sizeof(key), "Parameters.member.%zu.ParameterName", k);
@@ -639,7 +674,7 @@ int aws_rds_parameter_group_change(const struct aws_rds_parameter_group *want, c
 			snprintf(key, sizeof(key), "Parameters.member.%zu.ApplyMethod", k);
 			strv_push(b, key);
 			strv_push(b, is_static ? "pending-reboot" : "immediate");
-			if (is_static)
+			if (is_static && found)
 				strv_consume(&notes,
 				             xasprintf("%s: %s -> %s takes effect at the next "
 				                       "reboot (pending-reboot)",
@@ -647,8 +682,109 @@ int aws_rds_parameter_group_change(const struct aws_rds_parameter_group *want, c
 			in_batch++;
 		}
 	}
+	if (!live && n_batches > 0)
+		strv_consume(&notes, xstrdup("a new group: its parameters take effect when an "
+		                             "instance using it reboots (pending-reboot)"));
 	*ret_batches = batches;
 	*ret_n_batches = n_batches;
 	*ret_notes = notes;
 	return 0;
+}
+
+/* --- creating an instance --- */
+
+static void push_param(char ***params, const char *name, char *value)
+{
+	strv_push(params, name);
+	strv_consume(params, value);
+}
+
+char **aws_rds_instance_create_params(const struct aws_rds_instance *want)
+{
+	char **params = NULL;
+	char key[64];
+	size_t n = 0;
+
+	push_param(&params, "DBInstanceIdentifier", xstrdup(want->identifier));
+	for (size_t k = 0; k < ELEMENTSOF(drift_fields); k++) {
+		char *value = desired_text(want, &drift_fields[k]);
+
+		if (value)
+			push_param(&params, drift_fields[k].api, value);
+	}
+	if (want->parameter_group)
+		push_param(&params, "DBParameterGroupName", xstrdup(want->parameter_group));
+	push_param(&params, "MasterUsername", xstrdup(want->master_username));
+	push_param(&params, "ManageMasterUserPassword", xstrdup("true"));
+	if (want->subnet_group)
+		push_param(&params, "DBSubnetGroupName", xstrdup(want->subnet_group));
+	for (char **g = want->security_groups; g && *g; g++) {
+		snprintf(key, sizeof(key), "VpcSecurityGroupIds.member.%zu", ++n);
+		push_param(&params, key, xstrdup(*g));
+	}
+	if (want->storage_encrypted >= 0)
+		push_param(&params, "StorageEncrypted",
+		           xstrdup(want->storage_encrypted ? "true" : "false"));
+	{
+		const char *tag;
+		json_t *value;
+
+		n = 0;
+		json_object_foreach(want->tags, tag, value) {
+			n++;
+			snprintf(key, sizeof(key), "Tags.member.%zu.Key", n);
+			push_param(&params, key, xstrdup(tag));
+			snprintf(key, sizeof(key), "Tags.member.%zu.Value", n);
+			push_param(&params, key, xstrdup(json_string_value(value)));
+		}
+	}
+	return params;
+}
+
+/* --- tags --- */
+
+void aws_rds_tags_change(const char *arn, const json_t *want, const json_t *live_tags,
+                         char ***ret_add, char ***ret_remove, json_t **ret_live)
+{
+	json_t *live = json_object(), *t, *value;
+	char **add = NULL, **remove = NULL;
+	const char *key;
+	char name[64];
+	size_t i, n_add = 0, n_remove = 0;
+
+	json_array_foreach(live_tags, i, t) {
+		const char *k = json_string_value(json_object_get(t, "Key"));
+		const char *v = json_string_value(json_object_get(t, "Value"));
+
+		/* aws:* tags are AWS's own, and cannot be set or removed */
+		if (k && strncmp(k, "aws:", 4) != 0)
+			(void)json_object_set_new(live, k, json_string(v ? v : ""));
+	}
+	json_object_foreach((json_t *)want, key, value) {
+		const char *now = json_string_value(json_object_get(live, key));
+
+		if (now && streq(now, json_string_value(value)))
+			continue;
+		if (!add)
+			push_param(&add, "ResourceName", xstrdup(arn));
+		n_add++;
+		snprintf(name, sizeof(name), "Tags.member.%zu.Key", n_add);
+		push_param(&add, name, xstrdup(key));
+		snprintf(name, sizeof(name), "Tags.member.%zu.Value", n_add);
+		push_param(&add, name, xstrdup(json_string_value(value)));
+	}
+	json_object_foreach(live, key, value) {
+		if (json_object_get(want, key))
+			continue;
+		if (!remove)
+			push_param(&remove, "ResourceName", xstrdup(arn));
+		snprintf(name, sizeof(name), "TagKeys.member.%zu", ++n_remove);
+		push_param(&remove, name, xstrdup(key));
+	}
+	*ret_add = add;
+	*ret_remove = remove;
+	if (ret_live)
+		*ret_live = live;
+	else
+		json_decref(live);
 }

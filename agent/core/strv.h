@@ -12,6 +12,8 @@
 char **strv_free(char **l);
 size_t strv_length(char *const *l);
 bool strv_contains(char *const *l, const char *s);
+/* The same strings in the same order (NULL equals an empty strv). */
+bool strv_equal(char *const *a, char *const *b);
 /* Append s, taking ownership of it; *l may be NULL. */
 void strv_consume(char ***l, char *s);
 /* Append a copy of s. */

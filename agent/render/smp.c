@@ -88,18 +88,6 @@ static void tuples_push(struct tuples *t, char **tuple)
 	t->items[t->n++] = tuple;
 }
 
-static bool strv_equal(char *const *a, char *const *b)
-{
-	size_t n = strv_length(a);
-
-	if (n != strv_length(b))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!streq(a[i], b[i]))
-			return false;
-	return true;
-}
-
 static bool tuples_contain(const struct tuples *t, char *const *tuple)
 {
 	for (size_t i = 0; i < t->n; i++)

@@ -113,6 +113,51 @@ static void test_query__result_and_request(void **state)
 	aws_credentials_provider_free(p);
 }
 
+static void test_query__pages(void **state)
+{
+	static const struct canned replies[] = {
+		{ 200, "<DescribeDBParametersResponse><DescribeDBParametersResult><Parameters>"
+		       "<Parameter><ParameterName>a</ParameterName></Parameter>"
+		       "<Parameter><ParameterName>b</ParameterName></Parameter>"
+		       "</Parameters><Marker>m+1</Marker></DescribeDBParametersResult>"
+		       "</DescribeDBParametersResponse>" },
+		{ 200, "<DescribeDBParametersResponse><DescribeDBParametersResult><Parameters>"
+		       "<Parameter><ParameterName>c</ParameterName></Parameter>"
+		       "</Parameters></DescribeDBParametersResult></DescribeDBParametersResponse>" },
+		/* a server that repeats itself */
+		{ 200, "<XResponse><XResult><L><M>1</M></L><Marker>same</Marker></XResult>"
+		       "</XResponse>" },
+		{ 200, "<XResponse><XResult><L><M>2</M></L><Marker>same</Marker></XResult>"
+		       "</XResponse>" },
+	};
+	struct aws_credentials_provider *p = aws_credentials_provider_new_static(&keys);
+	struct fake f;
+	struct aws_client *c;
+	struct error e = ERROR_INIT;
+	json_t *items = NULL;
+
+	(void)state;
+	fake_start(&f, replies, sizeof(replies) / sizeof(replies[0]));
+	c = client(&f, p);
+	assert_int_equal(aws_query_all(c, "DescribeDBParameters",
+	                               (const char *const[]){ "DBParameterGroupName", "g", NULL },
+	                               "Parameters", "Parameter", &items, &e),
+	                 0);
+	assert_int_equal(json_array_size(items), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(items, 2),
+	                                                      "ParameterName")),
+	                    "c");
+	json_decref(items);
+	/* the second page was asked with the first page's Marker, after the other params */
+	assert_non_null(strstr(f.last_request, "\r\n\r\nAction=DescribeDBParameters&Version="
+	                                       "2014-10-31&DBParameterGroupName=g&Marker=m%2B1"));
+	assert_int_equal(aws_query_all(c, "X", NULL, "L", "M", &items, &e), -EPROTO);
+	assert_non_null(strstr(e.message, "the same Marker twice"));
+	fake_stop(&f);
+	aws_client_free(c);
+	aws_credentials_provider_free(p);
+}
+
 static void test_query__errors_and_retries(void **state)
 {
 	static const struct canned replies[] = {
@@ -243,6 +288,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_query__result_and_request),
 		cmocka_unit_test(test_query__errors_and_retries),
+		cmocka_unit_test(test_query__pages),
 		cmocka_unit_test(test_query__error_codes_and_endpoints),
 		cmocka_unit_test(test_query__environment_credentials),
 	};

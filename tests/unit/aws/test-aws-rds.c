@@ -79,8 +79,16 @@ static void test_rds__instance_errors(void **state)
 		{ "{'allocatedStorage': 100, 'maxAllocatedStorage': 50}",
 		  "spec.maxAllocatedStorage: smaller than allocatedStorage" },
 		{ "{'create': true, 'engine': 'postgres'}",
-		  "spec.create: an instance to create needs engine, dbInstanceClass and "
-		  "allocatedStorage" },
+		  "spec.create: an instance to create needs engine, dbInstanceClass, "
+		  "allocatedStorage and masterUsername" },
+		{ "{'create': true, 'engine': 'postgres', 'dbInstanceClass': 'db.t4g.micro',"
+		  " 'allocatedStorage': 20}",
+		  "and masterUsername" },
+		{ "{'vpcSecurityGroupIds': 'sg-1'}",
+		  "RDSInstance 'db': spec.vpcSecurityGroupIds: expected a list of strings" },
+		{ "{'vpcSecurityGroupIds': ['sg-1', 2]}",
+		  "RDSInstance 'db': spec.vpcSecurityGroupIds[1]: expected a non-empty string" },
+		{ "{'allowReboot': 1}", "RDSInstance 'db': spec.allowReboot: expected true or false" },
 		{ "[]", "RDSInstance 'db': spec: expected a mapping" },
 	};
 
@@ -400,6 +408,140 @@ static void test_rds__parameter_group_change(void **state)
 	json_decref(obj);
 	json_decref(live);
 	json_decref(want_params);
+
+	/* a group to create: every parameter with pending-reboot, RDS checks the names */
+	obj = json_test_load("{'metadata': {'name': 'new-pg'}, 'spec': {'family': 'postgres16', "
+	                     "'parameters': {'log_min_duration_statement': 500, "
+	                     "'rds.force_ssl': true}}}");
+	assert_int_equal(aws_rds_parameter_group_parse(obj, &g, &e), 0);
+	assert_int_equal(aws_rds_parameter_group_change(&g, NULL, &batches, &n, &notes, &e), 0);
+	assert_int_equal(n, 1);
+	{
+		const char *const want[] = { "DBParameterGroupName",
+			                     "new-pg",
+			                     "Parameters.member.1.ParameterName",
+			                     "log_min_duration_statement",
+			                     "Parameters.member.1.ParameterValue",
+			                     "500",
+			                     "Parameters.member.1.ApplyMethod",
+			                     "pending-reboot",
+			                     "Parameters.member.2.ParameterName",
+			                     "rds.force_ssl",
+			                     "Parameters.member.2.ParameterValue",
+			                     "1",
+			                     "Parameters.member.2.ApplyMethod",
+			                     "pending-reboot",
+			                     NULL };
+
+		assert_true(strv_equal(batches[0], (char **)want));
+	}
+	assert_int_equal(strv_length(notes), 1);
+	assert_non_null(strstr(notes[0], "a new group"));
+	free_batches(batches, n);
+	strv_free(notes);
+	aws_rds_parameter_group_release(&g);
+	json_decref(obj);
+}
+
+static void test_rds__create(void **state)
+{
+	json_t *obj = json_test_load(
+	        "{'metadata': {'name': 'orders'}, 'spec': {'region': 'eu-west-1', "
+	        "'engine': 'postgres', 'engineVersion': '16.4', 'dbInstanceClass': 'db.t4g.micro', "
+	        "'allocatedStorage': 20, 'multiAZ': false, 'enableIAMDatabaseAuthentication': true, "
+	        "'dbParameterGroupName': 'orders-pg16', 'masterUsername': 'app', "
+	        "'dbSubnetGroupName': 'private', 'vpcSecurityGroupIds': ['sg-1', 'sg-2'], "
+	        "'storageEncrypted': true, 'create': true, 'applyImmediately': true, "
+	        "'tags': {'team': 'orders'}}}");
+	const char *const want[] = { "DBInstanceIdentifier",
+		                     "orders",
+		                     "Engine",
+		                     "postgres",
+		                     "EngineVersion",
+		                     "16.4",
+		                     "DBInstanceClass",
+		                     "db.t4g.micro",
+		                     "AllocatedStorage",
+		                     "20",
+		                     "MultiAZ",
+		                     "false",
+		                     "EnableIAMDatabaseAuthentication",
+		                     "true",
+		                     "DBParameterGroupName",
+		                     "orders-pg16",
+		                     "MasterUsername",
+		                     "app",
+		                     "ManageMasterUserPassword",
+		                     "true",
+		                     "DBSubnetGroupName",
+		                     "private",
+		                     "VpcSecurityGroupIds.member.1",
+		                     "sg-1",
+		                     "VpcSecurityGroupIds.member.2",
+		                     "sg-2",
+		                     "StorageEncrypted",
+		                     "true",
+		                     "Tags.member.1.Key",
+		                     "team",
+		                     "Tags.member.1.Value",
+		                     "orders",
+		                     NULL };
+	struct aws_rds_instance i;
+	struct error e = ERROR_INIT;
+	char **params;
+
+	(void)state;
+	assert_int_equal(aws_rds_instance_parse(obj, &i, &e), 0);
+	params = aws_rds_instance_create_params(&i);
+	if (!strv_equal(params, (char **)want)) {
+		for (char **p = params; p && *p; p++)
+			print_message("%s\n", *p);
+		fail();
+	}
+	/* never a password */
+	assert_false(strv_contains(params, "MasterUserPassword"));
+	strv_free(params);
+	aws_rds_instance_release(&i);
+	json_decref(obj);
+}
+
+static void test_rds__tags(void **state)
+{
+	json_t *want = json_test_load("{'team': 'platform', 'env': 'prod', 'cost': 'db'}");
+	json_t *live = json_test_load("[{'Key': 'team', 'Value': 'platform'},"
+	                              " {'Key': 'env', 'Value': 'staging'},"
+	                              " {'Key': 'owner', 'Value': 'bob'},"
+	                              " {'Key': 'aws:cloudformation:stack-name', 'Value': 's'}]");
+	const char *const add_want[] = { "ResourceName",      "arn:db",
+		                         "Tags.member.1.Key", "env",
+		                         "Tags.member.1.Value", "prod",
+		                         "Tags.member.2.Key", "cost",
+		                         "Tags.member.2.Value", "db",
+		                         NULL };
+	const char *const remove_want[] = { "ResourceName", "arn:db", "TagKeys.member.1", "owner",
+		                            NULL };
+	char **add = NULL, **remove = NULL;
+	json_t *now = NULL;
+
+	(void)state;
+	aws_rds_tags_change("arn:db", want, live, &add, &remove, &now);
+	assert_true(strv_equal(add, (char **)add_want));
+	assert_true(strv_equal(remove, (char **)remove_want));
+	/* AWS's own tags are neither shown nor removed */
+	assert_int_equal(json_object_size(now), 3);
+	assert_null(json_object_get(now, "aws:cloudformation:stack-name"));
+	strv_free(add);
+	strv_free(remove);
+	json_decref(now);
+
+	/* in sync */
+	json_decref(want);
+	want = json_test_load("{'team': 'platform', 'env': 'staging', 'owner': 'bob'}");
+	aws_rds_tags_change("arn:db", want, live, &add, &remove, NULL);
+	assert_null(add);
+	assert_null(remove);
+	json_decref(want);
+	json_decref(live);
 }
 
 int main(void)
@@ -411,6 +553,8 @@ int main(void)
 		cmocka_unit_test(test_rds__drift),
 		cmocka_unit_test(test_rds__change_and_guard_rails),
 		cmocka_unit_test(test_rds__parameter_group_change),
+		cmocka_unit_test(test_rds__create),
+		cmocka_unit_test(test_rds__tags),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

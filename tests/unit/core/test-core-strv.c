@@ -21,6 +21,10 @@ static void test_core_strv_split__drops_empty_fields(void **state)
 	assert_string_equal(l[2], "c");
 	assert_true(strv_contains(l, "b"));
 	assert_false(strv_contains(l, "d"));
+	assert_true(strv_equal(l, (char *const[]){ (char *)"a", (char *)"b", (char *)"c", NULL }));
+	assert_false(strv_equal(l, (char *const[]){ (char *)"a", (char *)"b", NULL }));
+	assert_false(strv_equal(l, (char *const[]){ (char *)"a", (char *)"b", (char *)"d", NULL }));
+	assert_true(strv_equal(NULL, (char *const[]){ NULL }));
 	joined = strv_join(l, "+");
 	assert_string_equal(joined, "a+b+c");
 }
