@@ -151,6 +151,12 @@ int aws_profile_load(const char *name, struct aws_profile *ret, struct error *re
 void aws_profile_release(struct aws_profile *p);
 
 /*
+ * The region when the config does not say: $AWS_REGION, else $AWS_DEFAULT_REGION, else the
+ * region of the profile $AWS_PROFILE (else default); NULL when none. Freed by the caller.
+ */
+char *aws_region_default(void);
+
+/*
  * --- where credentials come from ---
  *
  * A provider hands out copies (released by the caller with aws_credentials_release()),
@@ -352,9 +358,13 @@ int aws_rds_instance_change(const struct aws_rds_instance *want, const json_t *l
 void aws_rds_change_release(struct aws_rds_change *c);
 
 /*
+ * Lists go on the wire as the RDS API's shapes name their members (what botocore sends):
+ * Tags.Tag.N.Key, Parameters.Parameter.N.ParameterName, VpcSecurityGroupIds.
+ * VpcSecurityGroupId.N, but TagKeys.member.N.
+ *
  * The CreateDBInstance of want (create: true), a strv of name, value, ... for aws_query():
  * every field git sets under its API name, the create-only fields, the tags
- * (Tags.member.N.Key/.Value), and ManageMasterUserPassword=true: RDS makes the master
+ * (Tags.Tag.N.Key/.Value), and ManageMasterUserPassword=true: RDS makes the master
  * password and keeps it in Secrets Manager, so that none ever sits in git.
  */
 char **aws_rds_instance_create_params(const struct aws_rds_instance *want);
@@ -362,7 +372,7 @@ char **aws_rds_instance_create_params(const struct aws_rds_instance *want);
 /*
  * Tags by diff, for the instance arn: want (spec.tags, {key: value}) against live_tags (the
  * Tag elements of DescribeDBInstances' TagList, aws_xml_list()ed, each {Key, Value}).
- * *ret_add: the AddTagsToResource params (ResourceName, Tags.member.N.Key/.Value) of the
+ * *ret_add: the AddTagsToResource params (ResourceName, Tags.Tag.N.Key/.Value) of the
  * tags git sets that are missing or differ, NULL when none; *ret_remove: the
  * RemoveTagsFromResource params (ResourceName, TagKeys.member.N) of the live tags git does
  * not set, AWS's own (aws:*) aside, NULL when none. *ret_live (may be NULL): the live tags
@@ -377,7 +387,7 @@ void aws_rds_tags_change(const char *arn, const json_t *want, const json_t *live
  * created, whose parameters all go with pending-reboot, valid for static and dynamic ones
  * alike, and are checked by RDS only then), in batches of at most
  * AWS_RDS_PARAMETER_BATCH parameters as the API takes them: each a params list for
- * aws_query() (DBParameterGroupName, then Parameters.member.N.ParameterName,
+ * aws_query() (DBParameterGroupName, then Parameters.Parameter.N.ParameterName,
  * .ParameterValue and .ApplyMethod: immediate for a dynamic parameter, pending-reboot for a
  * static one, noted in *ret_notes, since it waits for a reboot). Booleans are written 1 and
  * 0. Errors: -EINVAL a parameter the family does not have, -EPERM one that is not

@@ -181,3 +181,19 @@ int aws_profile_load(const char *name, struct aws_profile *ret, struct error *re
 	*ret = p;
 	return 0;
 }
+
+char *aws_region_default(void)
+{
+	const char *v = getenv("AWS_REGION");
+	struct aws_profile p = { 0 };
+	char *region = NULL;
+
+	if (!v || !*v)
+		v = getenv("AWS_DEFAULT_REGION");
+	if (v && *v)
+		return xstrdup(v);
+	if (aws_profile_load(NULL, &p, NULL) >= 0 && p.region && *p.region)
+		region = xstrdup(p.region);
+	aws_profile_release(&p);
+	return region;
+}

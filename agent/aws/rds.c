@@ -664,14 +664,14 @@ int aws_rds_parameter_group_change(const struct aws_rds_parameter_group *want, c
 			size_t k = in_batch + 1;
 			char key[96];
 
-			snprintf(key, sizeof(key), "Parameters.member.%zu.ParameterName", k);
+			snprintf(key, sizeof(key), "Parameters.Parameter.%zu.ParameterName", k);
 			strv_push(b, key);
 			strv_push(b, name);
-			snprintf(key, sizeof(key), "Parameters.member.%zu.ParameterValue", k);
+			snprintf(key, sizeof(key), "Parameters.Parameter.%zu.ParameterValue", k);
 			strv_push(b, key);
 			strv_push(b, desired);
 			/* a static parameter takes effect at the next reboot only */
-			snprintf(key, sizeof(key), "Parameters.member.%zu.ApplyMethod", k);
+			snprintf(key, sizeof(key), "Parameters.Parameter.%zu.ApplyMethod", k);
 			strv_push(b, key);
 			strv_push(b, is_static ? "pending-reboot" : "immediate");
 			if (is_static && found)
@@ -719,7 +719,7 @@ char **aws_rds_instance_create_params(const struct aws_rds_instance *want)
 	if (want->subnet_group)
 		push_param(&params, "DBSubnetGroupName", xstrdup(want->subnet_group));
 	for (char **g = want->security_groups; g && *g; g++) {
-		snprintf(key, sizeof(key), "VpcSecurityGroupIds.member.%zu", ++n);
+		snprintf(key, sizeof(key), "VpcSecurityGroupIds.VpcSecurityGroupId.%zu", ++n);
 		push_param(&params, key, xstrdup(*g));
 	}
 	if (want->storage_encrypted >= 0)
@@ -732,9 +732,9 @@ char **aws_rds_instance_create_params(const struct aws_rds_instance *want)
 		n = 0;
 		json_object_foreach(want->tags, tag, value) {
 			n++;
-			snprintf(key, sizeof(key), "Tags.member.%zu.Key", n);
+			snprintf(key, sizeof(key), "Tags.Tag.%zu.Key", n);
 			push_param(&params, key, xstrdup(tag));
-			snprintf(key, sizeof(key), "Tags.member.%zu.Value", n);
+			snprintf(key, sizeof(key), "Tags.Tag.%zu.Value", n);
 			push_param(&params, key, xstrdup(json_string_value(value)));
 		}
 	}
@@ -768,9 +768,9 @@ void aws_rds_tags_change(const char *arn, const json_t *want, const json_t *live
 		if (!add)
 			push_param(&add, "ResourceName", xstrdup(arn));
 		n_add++;
-		snprintf(name, sizeof(name), "Tags.member.%zu.Key", n_add);
+		snprintf(name, sizeof(name), "Tags.Tag.%zu.Key", n_add);
 		push_param(&add, name, xstrdup(key));
-		snprintf(name, sizeof(name), "Tags.member.%zu.Value", n_add);
+		snprintf(name, sizeof(name), "Tags.Tag.%zu.Value", n_add);
 		push_param(&add, name, xstrdup(json_string_value(value)));
 	}
 	json_object_foreach(live, key, value) {

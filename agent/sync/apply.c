@@ -257,6 +257,8 @@ static int inventory_entries(const struct sync_plan *p, bool is_final, json_t **
 	for (size_t i = 0; i < p->n_items; i++) {
 		const struct sync_item *it = &p->items[i];
 
+		if (it->rds)
+			continue; /* never deleted, so not in the inventory */
 		switch (it->action) {
 		case SYNC_ACTION_LOCAL:
 			continue;
@@ -382,12 +384,14 @@ static int wait_healthy(struct sync_plan *p, struct sync_item **items, size_t n,
 
 static bool is_to_apply(const struct sync_item *it)
 {
+	if (it->rds)
+		return false; /* apply_rds() */
 	return it->action == SYNC_ACTION_CREATE || it->action == SYNC_ACTION_UPDATE ||
 	       (it->action == SYNC_ACTION_UNCHANGED && it->is_refresh);
 }
 
-static void report_object(json_t *objects, const struct sync_item *it, const char *result,
-                          const char *message)
+void sync_report_object(json_t *objects, const struct sync_item *it, const char *result,
+                        const char *message)
 {
 	(void)json_array_append_new(
 	        objects, json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s, s:s?}", "action",
@@ -438,7 +442,7 @@ static int apply_one(struct sync_plan *p, struct sync_item *it, json_t *objects,
 		r = sync_item_apply(p, it, false, &answer, reterr);
 	if (r < 0) {
 		r = error_prefix(reterr, revision_error(r), "%s", label);
-		report_object(objects, it, "failed", reterr ? reterr->message : NULL);
+		sync_report_object(objects, it, "failed", reterr ? reterr->message : NULL);
 		return r;
 	}
 	uid = json_string_value(json_object_get(json_object_get(answer, "metadata"), "uid"));
@@ -451,7 +455,7 @@ static int apply_one(struct sync_plan *p, struct sync_item *it, json_t *objects,
 	          it->action == SYNC_ACTION_UPDATE ? "updated" :
 	                                             "annotated",
 	          label);
-	report_object(objects, it, "applied", NULL);
+	sync_report_object(objects, it, "applied", NULL);
 	return 0;
 }
 
@@ -467,16 +471,16 @@ static int prune_one(struct sync_plan *p, struct sync_item *it, json_t *objects,
 		log_debug("pruned %s", label);
 		json_decref(it->live);
 		it->live = NULL;
-		report_object(objects, it, "pruned", NULL);
+		sync_report_object(objects, it, "pruned", NULL);
 		return 0;
 	}
 	if (r == -EBUSY) {
 		/* created again by someone else since: not ours */
-		report_object(objects, it, "kept", e.message);
+		sync_report_object(objects, it, "kept", e.message);
 		it->was_created = false;
 		return 0;
 	}
-	report_object(objects, it, "failed", e.message);
+	sync_report_object(objects, it, "failed", e.message);
 	if (reterr)
 		*reterr = e;
 	return r;
@@ -562,18 +566,76 @@ static size_t count_results(const json_t *objects, const char *action, const cha
 	return n;
 }
 
+/*
+ * What a guard rail refuses stops the whole apply before anything is written (unless the
+ * target keeps refused objects as they are: a rollback).
+ */
+static int check_refusals(struct sync_plan *p, json_t *objects, struct error *reterr)
+{
+	const struct sync_item *first = NULL;
+	size_t n = 0;
+
+	if (p->t->keep_refused)
+		return 0;
+	for (size_t i = 0; i < p->n_items; i++) {
+		const struct sync_item *it = &p->items[i];
+
+		if (!it->refusal)
+			continue;
+		sync_report_object(objects, it, "refused", it->refusal);
+		if (!first)
+			first = it;
+		n++;
+	}
+	if (!first)
+		return 0;
+	if (n == 1)
+		return error_set(reterr, -EINVAL, "%s", first->refusal);
+	return error_set(reterr, -EINVAL, "%s (and %zu more refused)", first->refusal, n - 1);
+}
+
+/* The RDS objects, before anything of the cluster: parameter groups, then instances. */
+static int apply_rds(struct sync_plan *p, json_t *objects, size_t *n_applied,
+                     size_t *n_deferred, struct error *reterr)
+{
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < p->n_items; i++) {
+			struct sync_item *it = &p->items[i];
+			bool is_deferred = false;
+			int r;
+
+			if (!it->rds || streq(it->kind, "RDSInstance") != (pass == 1) ||
+			    (it->action != SYNC_ACTION_CREATE && it->action != SYNC_ACTION_UPDATE))
+				continue;
+			if (is_cancelled(p))
+				return cancelled(reterr);
+			r = sync_rds_apply(p, it, objects, &is_deferred, reterr);
+			if (r < 0)
+				return r;
+			if (is_deferred)
+				(*n_deferred)++;
+			else if (!it->refusal)
+				(*n_applied)++;
+		}
+	return 0;
+}
+
 int sync_plan_apply(struct sync_plan *p, json_t **ret_report, struct error *reterr)
 {
 	json_auto_t *objects = json_array();
-	size_t n_applied = 0;
+	size_t n_applied = 0, n_deferred = 0;
 	bool is_deferred = false;
 	int r;
 
 	if (!objects)
 		return error_set(reterr, -ENOMEM, "out of memory");
+	r = check_refusals(p, objects, reterr);
+	if (r >= 0)
+		r = apply_rds(p, objects, &n_applied, &n_deferred, reterr);
 	/* before the first apply; when the plan creates its namespace, right after that */
 	is_deferred = inventory_namespace_is_created(p);
-	r = is_deferred ? 0 : inventory_save(p, false, reterr);
+	if (r >= 0 && !is_deferred)
+		r = inventory_save(p, false, reterr);
 	if (r >= 0)
 		r = apply_all(p, objects, is_deferred, &n_applied, reterr);
 	if (r >= 0)
@@ -582,10 +644,11 @@ int sync_plan_apply(struct sync_plan *p, json_t **ret_report, struct error *rete
 		r = inventory_save(p, true, reterr);
 	if (ret_report)
 		*ret_report = json_pack(
-		        "{s:I, s:I, s:I, s:I, s:O}", "applied", (json_int_t)n_applied, "created",
-		        (json_int_t)count_results(objects, "create", "applied"), "updated",
-		        (json_int_t)count_results(objects, "update", "applied"), "pruned",
-		        (json_int_t)count_results(objects, NULL, "pruned"), "objects", objects);
+		        "{s:I, s:I, s:I, s:I, s:I, s:O}", "applied", (json_int_t)n_applied,
+		        "created", (json_int_t)count_results(objects, "create", "applied"),
+		        "updated", (json_int_t)count_results(objects, "update", "applied"),
+		        "pruned", (json_int_t)count_results(objects, NULL, "pruned"), "deferred",
+		        (json_int_t)n_deferred, "objects", objects);
 	return r;
 }
 

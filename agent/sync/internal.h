@@ -47,7 +47,9 @@ struct sync_item {
 	bool is_hpa_owned; /* an HPA scales it: spec.replicas is not ours */
 	bool was_created;  /* inventory: driftless created it */
 	char *uid;         /* inventory: the uid recorded, or of the live object */
-	char *note;        /* why KEEP, or why no dry run */
+	char *note;        /* why KEEP, or why no dry run; what a human should know (lines) */
+	char *refusal;     /* a guard rail says no: the apply of the plan refuses to start */
+	struct sync_rds *rds; /* an RDS kind (rds.c): its live side and the calls to make */
 };
 
 struct sync_plan {
@@ -58,9 +60,12 @@ struct sync_plan {
 	size_t counts[_SYNC_ACTION_MAX];
 	unsigned n_lists;
 	unsigned n_dry_runs;
+	unsigned n_aws_calls;
 	bool has_inventory; /* the ConfigMap existed */
 	json_t *inventory;  /* its entries as read (or from its copy), an array */
 };
+
+struct sync_rds;
 
 /* "Deployment 'ns/name'" or "Namespace 'name'". */
 char *sync_item_label(const struct sync_item *it);
@@ -89,3 +94,30 @@ json_t *sync_inventory_entry(const struct sync_item *it);
 
 /* The wall clock now as RFC 3339 UTC ("2026-11-22T08:15:00Z"), or JSON null. */
 json_t *sync_now_rfc3339(void);
+
+/* One entry of the report of sync_plan_apply(): {"action", "apiVersion", "kind", ...}. */
+void sync_report_object(json_t *objects, const struct sync_item *it, const char *result,
+                        const char *message);
+
+/*
+ * --- the RDS kinds (rds.c) ---
+ *
+ * RDSInstance and DBParameterGroup of the group driftless.dev: planned against RDS instead
+ * of the cluster, applied before anything of the cluster, never in the inventory and never
+ * deleted.
+ */
+bool sync_rds_is_kind(const char *group, const char *kind);
+/*
+ * Read the live side of it (an RDS kind, it->desired set) and set its action, live and
+ * after (RDSInstance-shaped: the spec git sets, and the effective live values of the same
+ * fields), paths, note and refusal. Errors: -EINVAL an object git gives wrong; AWS's.
+ */
+int sync_rds_plan(struct sync_plan *p, struct sync_item *it, struct error *reterr);
+/*
+ * Make the calls of it's plan. A change that must wait (the instance is not available) is
+ * reported "deferred", and *ret_deferred set. Errors: -EINVAL RDS refused a value (the
+ * revision is bad); the others are AWS's.
+ */
+int sync_rds_apply(struct sync_plan *p, struct sync_item *it, json_t *objects,
+                   bool *ret_deferred, struct error *reterr);
+void sync_rds_free(struct sync_rds *r);

@@ -57,6 +57,8 @@ static void item_release(struct sync_item *it)
 	kube_resource_release(&it->res);
 	free(it->uid);
 	free(it->note);
+	free(it->refusal);
+	sync_rds_free(it->rds);
 }
 
 struct sync_plan *sync_plan_free(struct sync_plan *p)
@@ -770,7 +772,7 @@ static int index_desired(struct planner *pl, size_t n_desired)
 		const struct sync_item *it = &pl->p->items[i];
 		_cleanup_free_ char *key = NULL;
 
-		if (it->action == SYNC_ACTION_LOCAL)
+		if (it->action == SYNC_ACTION_LOCAL || sync_rds_is_kind(it->group, it->kind))
 			continue;
 		key = object_key(it->group, it->kind, it->namespace, it->name);
 		if (json_object_set_new(pl->desired_index, key, json_integer((json_int_t)i)) < 0)
@@ -1007,6 +1009,19 @@ static int plan_build(struct planner *pl)
 	}
 	json_array_foreach(inventory, i, entry)
 		inherit_inventory(pl, entry);
+
+	/* RDS: parameter groups before the instances that may use them */
+	for (int pass = 0; pass < 2; pass++)
+		for (i = 0; i < n_desired; i++) {
+			struct sync_item *it = &p->items[i];
+
+			if (!sync_rds_is_kind(it->group, it->kind) ||
+			    streq(it->kind, "RDSInstance") != (pass == 1))
+				continue;
+			r = sync_rds_plan(p, it, pl->reterr);
+			if (r < 0)
+				return r;
+		}
 	for (i = 0; i < p->n_items; i++)
 		p->counts[p->items[i].action]++;
 	return 0;
@@ -1030,8 +1045,8 @@ int sync_plan_new(const struct sync_target *t, json_t *desired, struct sync_plan
 	planner_release(&pl);
 	if (r < 0)
 		return r;
-	log_debug("plan %s: %u LISTs, %u dry runs", t->env ? t->env : "", p->n_lists,
-	          p->n_dry_runs);
+	log_debug("plan %s: %u LISTs, %u dry runs, %u AWS calls", t->env ? t->env : "",
+	          p->n_lists, p->n_dry_runs, p->n_aws_calls);
 	*ret = TAKE_PTR(p);
 	return 0;
 }

@@ -120,8 +120,30 @@ static void summary(const struct sync_plan *p, struct strbuf *out)
 		strbuf_addf(out, "%s%zu %s", is_first ? "" : ", ", n, words[order[i]]);
 		is_first = false;
 	}
-	strbuf_addf(out, " (%u LIST%s, %u dry run%s)\n", p->n_lists, p->n_lists == 1 ? "" : "s",
+	strbuf_addf(out, " (%u LIST%s, %u dry run%s", p->n_lists, p->n_lists == 1 ? "" : "s",
 	            p->n_dry_runs, p->n_dry_runs == 1 ? "" : "s");
+	if (p->n_aws_calls > 0)
+		strbuf_addf(out, ", %u AWS call%s", p->n_aws_calls, p->n_aws_calls == 1 ? "" : "s");
+	strbuf_addstr(out, ")\n");
+}
+
+/* "# RDSInstance 'shop-db': LINE" for each line of it's note, and its refusal. */
+static void item_notes(const struct sync_item *it, struct strbuf *out)
+{
+	_cleanup_free_ char *label = NULL;
+	const char *line = it->note;
+
+	if (!it->rds && !it->refusal)
+		return;
+	label = sync_item_label(it);
+	while (line && *line) {
+		size_t n = strcspn(line, "\n");
+
+		strbuf_addf(out, "# %s: %.*s\n", label, (int)n, line);
+		line += n + (line[n] == '\n');
+	}
+	if (it->refusal)
+		strbuf_addf(out, "# refused: %s\n", it->refusal);
 }
 
 int sync_plan_print(const struct sync_plan *p, bool color, struct strbuf *out, struct error *reterr)
@@ -138,11 +160,12 @@ int sync_plan_print(const struct sync_plan *p, bool color, struct strbuf *out, s
 			            it->note ? it->note : "");
 			continue;
 		}
-		if (!is_shown(it))
-			continue;
-		r = item_diff(it, color, out, reterr);
-		if (r < 0)
-			return r;
+		if (is_shown(it)) {
+			r = item_diff(it, color, out, reterr);
+			if (r < 0)
+				return r;
+		}
+		item_notes(it, out);
 	}
 	summary(p, out);
 	return 0;
@@ -157,14 +180,15 @@ json_t *sync_plan_to_json(const struct sync_plan *p)
 		_cleanup_(strbuf_release) struct strbuf diff = STRBUF_INIT;
 		json_t *o;
 
-		if (it->action == SYNC_ACTION_UNCHANGED)
+		/* unchanged: left out, but for what RDS has in flight */
+		if (it->action == SYNC_ACTION_UNCHANGED && !(it->rds && it->note))
 			continue;
 		if (is_shown(it) && item_diff(it, false, &diff, NULL) < 0)
 			strbuf_reset(&diff);
-		o = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:O?, s:s?, s:s?}", "action",
+		o = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:O?, s:s?, s:s?, s:s?}", "action",
 		              sync_action_to_string(it->action), "apiVersion", it->api_version,
 		              "kind", it->kind, "namespace", it->namespace, "name", it->name,
-		              "paths", it->paths, "note", it->note, "diff",
+		              "paths", it->paths, "note", it->note, "refused", it->refusal, "diff",
 		              is_shown(it) ? diff.buf : NULL);
 		(void)json_array_append_new(objects, o);
 	}
@@ -173,6 +197,7 @@ json_t *sync_plan_to_json(const struct sync_plan *p)
 		                          json_integer((json_int_t)p->counts[a]));
 	(void)json_object_set_new(counts, "lists", json_integer(p->n_lists));
 	(void)json_object_set_new(counts, "dry_runs", json_integer(p->n_dry_runs));
+	(void)json_object_set_new(counts, "aws_calls", json_integer(p->n_aws_calls));
 	return json_pack("{s:s?, s:s?, s:b, s:o, s:o}", "environment", p->t->env, "revision",
 	                 p->t->revision, "drift", sync_plan_has_drift(p), "summary", counts,
 	                 "objects", objects);

@@ -81,25 +81,17 @@ static int eks_token_new(const char *cluster, const char *region, struct eks_tok
                          struct error *reterr)
 {
 	struct eks_token *t = xcalloc(1, sizeof(*t));
-	const char *r_env = getenv("AWS_REGION");
-	struct aws_profile profile = { 0 };
 	int r;
 
 	/* cluster.eks.region, else AWS_REGION, AWS_DEFAULT_REGION, the profile's region */
-	if (!region || !*region)
-		region = r_env && *r_env ? r_env : getenv("AWS_DEFAULT_REGION");
-	if ((!region || !*region) && aws_profile_load(NULL, &profile, NULL) >= 0)
-		region = profile.region;
-	if (!region || !*region) {
-		aws_profile_release(&profile);
+	t->region = region && *region ? xstrdup(region) : aws_region_default();
+	if (!t->region) {
 		free(t);
 		return error_set(reterr, -EINVAL,
 		                 "EKS cluster %s: no region (cluster.eks.region, AWS_REGION, "
 		                 "AWS_DEFAULT_REGION or the AWS profile's region)",
 		                 cluster);
 	}
-	t->region = xstrdup(region);
-	aws_profile_release(&profile);
 	r = aws_credentials_provider_new_default(&t->credentials, reterr);
 	if (r < 0) {
 		free(t->region);
@@ -114,6 +106,7 @@ static int eks_token_new(const char *cluster, const char *region, struct eks_tok
 struct sync_context {
 	struct kube_client *client;
 	struct eks_token *eks;
+	struct sync_aws *aws;
 	char *env;
 	char *default_namespace;
 	char *inventory_namespace;
@@ -129,6 +122,7 @@ struct sync_context *sync_context_free(struct sync_context *ctx)
 		return NULL;
 	kube_client_free(ctx->client);
 	eks_token_free(ctx->eks);
+	sync_aws_free(ctx->aws);
 	free(ctx->env);
 	free(ctx->default_namespace);
 	free(ctx->inventory_namespace);
@@ -159,6 +153,7 @@ int sync_context_new(const struct sync_context_options *o, struct sync_context *
 			return r;
 		kube_client_set_token_source(ctx->client, eks_token_get, ctx->eks);
 	}
+	ctx->aws = sync_aws_new();
 	ctx->env = xstrdup(o->env ? o->env : "default");
 	ctx->default_namespace = xstrdup(kube_config_namespace(cfg));
 	if (o->inventory_namespace) {
@@ -181,6 +176,7 @@ int sync_context_new(const struct sync_context_options *o, struct sync_context *
 		.n_ignore = o->n_ignore,
 		.health_timeout_usec = o->health_timeout_usec,
 		.cancel = o->cancel,
+		.aws = ctx->aws,
 	};
 	*ret = TAKE_PTR(ctx);
 	return 0;
@@ -336,7 +332,10 @@ static int apply_last_good(struct run *run, const char *failed, struct error *re
 	if (!good || streq(good, failed))
 		return -ENOENT;
 	log_warning("environment %s: rolling back to %.12s", run->env->name, good);
+	/* what RDS cannot undo (storage that grew) must not stop the rollback of the rest */
+	run->ctx->target.keep_refused = true;
 	r = reconcile(run, good, true, "rollback_plan", "rollback_apply", &changed, reterr);
+	run->ctx->target.keep_refused = false;
 	if (r < 0)
 		return r;
 	set_string(run->last_sync, "rolled_back_to", good);

@@ -119,6 +119,7 @@ char *sync_config_source_state_path(const struct sync_config *c);
  */
 
 struct kube_client;
+struct sync_aws;
 
 /* Set by every apply on the objects it writes: the hash of the object as git gives it. */
 #define SYNC_HASH_ANNOTATION "driftless.dev/desired-hash"
@@ -165,7 +166,26 @@ struct sync_target {
 	 * fails with -ECANCELED; what was applied stays applied.
 	 */
 	const bool *cancel;
+	/*
+	 * AWS for the RDS kinds (credentials, a client per region; see sync_aws_new()); NULL:
+	 * an RDSInstance or DBParameterGroup in the render is an error.
+	 */
+	struct sync_aws *aws;
+	/*
+	 * What the RDS guard rails refuse is reported and left as it is, instead of failing the
+	 * apply: for a rollback, which storage that grew since must not stop.
+	 */
+	bool keep_refused;
 };
+
+/*
+ * The AWS side of a target, made once and kept: the credentials of the default chain
+ * (aws_credentials_provider_new_default()) and an RDS client per region, both made when an
+ * RDS object first needs them, so that an environment without any needs no AWS
+ * credentials. The region of an object is its spec.region, else aws_region_default().
+ */
+struct sync_aws *sync_aws_new(void);
+struct sync_aws *sync_aws_free(struct sync_aws *a);
 
 enum sync_action {
 	SYNC_ACTION_UNCHANGED,

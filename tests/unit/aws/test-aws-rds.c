@@ -379,7 +379,7 @@ static void test_rds__parameter_group_change(void **state)
 	assert_string_equal(batches[1][0], "DBParameterGroupName");
 	assert_string_equal(batches[1][1], "shop-pg16");
 	assert_true(strv_contains(batches[1], "pending-reboot"));
-	assert_true(strv_contains(batches[1], "Parameters.member.4.ApplyMethod"));
+	assert_true(strv_contains(batches[1], "Parameters.Parameter.4.ApplyMethod"));
 	assert_int_equal(strv_length(notes), 1);
 	assert_string_equal(notes[0],
 	                    "shared_buffers: 1024 -> 2048 takes effect at the next reboot "
@@ -419,17 +419,17 @@ static void test_rds__parameter_group_change(void **state)
 	{
 		const char *const want[] = { "DBParameterGroupName",
 			                     "new-pg",
-			                     "Parameters.member.1.ParameterName",
+			                     "Parameters.Parameter.1.ParameterName",
 			                     "log_min_duration_statement",
-			                     "Parameters.member.1.ParameterValue",
+			                     "Parameters.Parameter.1.ParameterValue",
 			                     "500",
-			                     "Parameters.member.1.ApplyMethod",
+			                     "Parameters.Parameter.1.ApplyMethod",
 			                     "pending-reboot",
-			                     "Parameters.member.2.ParameterName",
+			                     "Parameters.Parameter.2.ParameterName",
 			                     "rds.force_ssl",
-			                     "Parameters.member.2.ParameterValue",
+			                     "Parameters.Parameter.2.ParameterValue",
 			                     "1",
-			                     "Parameters.member.2.ApplyMethod",
+			                     "Parameters.Parameter.2.ApplyMethod",
 			                     "pending-reboot",
 			                     NULL };
 
@@ -475,15 +475,15 @@ static void test_rds__create(void **state)
 		                     "true",
 		                     "DBSubnetGroupName",
 		                     "private",
-		                     "VpcSecurityGroupIds.member.1",
+		                     "VpcSecurityGroupIds.VpcSecurityGroupId.1",
 		                     "sg-1",
-		                     "VpcSecurityGroupIds.member.2",
+		                     "VpcSecurityGroupIds.VpcSecurityGroupId.2",
 		                     "sg-2",
 		                     "StorageEncrypted",
 		                     "true",
-		                     "Tags.member.1.Key",
+		                     "Tags.Tag.1.Key",
 		                     "team",
-		                     "Tags.member.1.Value",
+		                     "Tags.Tag.1.Value",
 		                     "orders",
 		                     NULL };
 	struct aws_rds_instance i;
@@ -513,10 +513,10 @@ static void test_rds__tags(void **state)
 	                              " {'Key': 'owner', 'Value': 'bob'},"
 	                              " {'Key': 'aws:cloudformation:stack-name', 'Value': 's'}]");
 	const char *const add_want[] = { "ResourceName",      "arn:db",
-		                         "Tags.member.1.Key", "env",
-		                         "Tags.member.1.Value", "prod",
-		                         "Tags.member.2.Key", "cost",
-		                         "Tags.member.2.Value", "db",
+		                         "Tags.Tag.1.Key", "env",
+		                         "Tags.Tag.1.Value", "prod",
+		                         "Tags.Tag.2.Key", "cost",
+		                         "Tags.Tag.2.Value", "db",
 		                         NULL };
 	const char *const remove_want[] = { "ResourceName", "arn:db", "TagKeys.member.1", "owner",
 		                            NULL };
