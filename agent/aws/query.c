@@ -124,6 +124,12 @@ static void form_add(struct strbuf *body, const char *name, const char *value)
 			    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
 			    c == '~') {
 				strbuf_addch(body, (char)c);
+			} else if (c == ' ') {
+				/*
+				 * as forms write it, and botocore: AWS hashes the body as sent, moto
+				 * the form it parsed, encoded again so
+				 */
+				strbuf_addch(body, '+');
 			} else {
 				strbuf_addch(body, '%');
 				strbuf_addch(body, digits[c >> 4]);

@@ -290,7 +290,9 @@ static int inventory_save(const struct sync_plan *p, bool is_final, struct error
 		return 0;
 	if (inventory_entries(p, is_final, &entries) < 0)
 		return error_set(reterr, -ENOMEM, "out of memory");
-	/* a sync that creates and prunes nothing writes no inventory */
+	/* a sync that creates and prunes nothing writes no inventory, nor one with nothing */
+	if (!p->has_inventory && json_array_size(entries) == 0)
+		return 0;
 	if (p->has_inventory && json_equal(entries, p->inventory) &&
 	    (!p->t->inventory_cache_file || access(p->t->inventory_cache_file, F_OK) == 0))
 		return 0;

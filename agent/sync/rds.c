@@ -275,6 +275,32 @@ static void plan_pending_reboot(struct sync_item *it, const json_t *live)
 	}
 }
 
+/*
+ * For a rollback (keep_refused): the change of the fields the guard rails let through, the
+ * others left as they are and noted ("storage cannot shrink" must not keep the class from
+ * going back).
+ */
+static int change_without_refused(struct sync_rds *rds, const json_t *live,
+                                  const struct aws_rds_drift *d, size_t n,
+                                  struct aws_rds_change *ret, struct error *reterr)
+{
+	_cleanup_free_ struct aws_rds_drift *allowed = xcalloc(n + 1, sizeof(*allowed));
+	size_t n_allowed = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct aws_rds_change one = { 0 };
+		struct error e = ERROR_INIT;
+
+		if (aws_rds_instance_change(&rds->want, live, &d[i], 1, &one, &e) == -EPERM) {
+			strv_consume(&rds->notes, xasprintf("left as it is: %s", e.message));
+			continue;
+		}
+		aws_rds_change_release(&one);
+		allowed[n_allowed++] = d[i]; /* a shallow copy: d owns the strings */
+	}
+	return aws_rds_instance_change(&rds->want, live, allowed, n_allowed, ret, reterr);
+}
+
 static int plan_instance(struct sync_plan *p, struct sync_item *it, const char *label,
                          struct error *reterr)
 {
@@ -307,6 +333,8 @@ static int plan_instance(struct sync_plan *p, struct sync_item *it, const char *
 
 	(void)aws_rds_instance_drift(&rds->want, live, &d, &n);
 	r = aws_rds_instance_change(&rds->want, live, d, n, &change, &e);
+	if (r == -EPERM && p->t->keep_refused)
+		r = change_without_refused(rds, live, d, n, &change, &e);
 	if (r == -EPERM)
 		it->refusal = xstrdup(e.message);
 	else if (r < 0) {
@@ -463,7 +491,7 @@ static int plan_group(struct sync_plan *p, struct sync_item *it, const char *lab
 			continue;
 		if (json_is_object(live_params)) {
 			if (now)
-				(void)json_object_set_new(live_params, name, json_string(now));
+				(void)json_object_set_new(live_params, name, typed(now, want_v));
 			else
 				(void)json_object_del(live_params, name);
 		}

@@ -102,7 +102,7 @@ static void test_query__result_and_request(void **state)
 	assert_non_null(strstr(f.last_request, "POST / HTTP/1.1"));
 	assert_non_null(strstr(f.last_request,
 	                       "\r\n\r\nAction=DescribeDBInstances&Version=2014-10-31&"
-	                       "DBInstanceIdentifier=shop%20db%2F1"));
+	                       "DBInstanceIdentifier=shop+db%2F1"));
 	assert_non_null(
 	        strstr(f.last_request, "Authorization: AWS4-HMAC-SHA256 Credential=AKIDTEST/"));
 	assert_non_null(strstr(f.last_request,
