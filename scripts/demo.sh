@@ -49,6 +49,39 @@ echo "..."
 say "the test cluster lacks Istio: its CRDs first (driftless sync --path manifests/testenv)"
 build/driftless sync --path manifests/testenv
 
+# the shop's databases, as Terraform left them in RDS (moto here), a step behind git: the
+# agent closes the drift (staging's class and prod's backup retention) before the workloads
+py=$(scripts/venv.sh)/bin/python
+rds() {
+	"$py" - "$@" <<'EOT'
+import sys
+import boto3
+rds = boto3.client("rds", region_name="eu-west-1")
+if sys.argv[1] == "setup":
+    for ident, cls, multi_az in (("shop-db-staging", "db.t4g.micro", False),
+                                 ("shop-db-prod", "db.r6g.large", True)):
+        try:
+            rds.create_db_instance(
+                DBInstanceIdentifier=ident, Engine="postgres", EngineVersion="16.4",
+                DBInstanceClass=cls, AllocatedStorage=50, MaxAllocatedStorage=200,
+                StorageType="gp3", MultiAZ=multi_az, MasterUsername="shop",
+                ManageMasterUserPassword=True, BackupRetentionPeriod=7,
+                PreferredBackupWindow="02:00-03:00",
+                PreferredMaintenanceWindow="sun:03:30-sun:04:30", DeletionProtection=False,
+                PubliclyAccessible=False, Tags=[{"Key": "team", "Value": "platform"}])
+        except rds.exceptions.DBInstanceAlreadyExistsFault:
+            rds.modify_db_instance(DBInstanceIdentifier=ident, DBInstanceClass=cls,
+                                   BackupRetentionPeriod=7, ApplyImmediately=True)
+for db in rds.describe_db_instances()["DBInstances"]:
+    if db["DBInstanceIdentifier"].startswith("shop-db-"):
+        print("%-16s %-14s multiAZ=%-5s backupRetentionPeriod=%d %s" % (
+            db["DBInstanceIdentifier"], db["DBInstanceClass"], db["MultiAZ"],
+            db["BackupRetentionPeriod"], db["DBInstanceStatus"]))
+EOT
+}
+say "the databases in RDS (moto), as Terraform left them"
+rds setup
+
 # manifests/ as the config repository, on the test environment's HTTPS git server
 repo=shop-config-$(date +%s)
 git init -q --bare -b main "$GIT_REPOS_DIR/$repo.git"
@@ -117,6 +150,8 @@ cat "$work/driftless.log"
 
 say "driftless status"
 build/driftless status -c "$work/driftless.yaml"
+say "the databases in RDS, as git says"
+rds show
 say "kubectl get deployments,hpa,pdb,virtualservices -n shop-staging"
 "$KUBECTL" get deployments,hpa,pdb,virtualservices -n shop-staging
 
