@@ -25,6 +25,7 @@ struct fake {
 	size_t n_replies;
 	size_t served;
 	char last_request[8192];
+	char actions[16][64]; /* the Action= of each request served (the first 16) */
 	pthread_t thread;
 };
 
@@ -59,6 +60,13 @@ static void *serve(void *userdata)
 			}
 		}
 		memcpy(f->last_request, buf, len + 1);
+		if (i < 16) {
+			const char *a = strstr(buf, "Action=");
+
+			if (a)
+				snprintf(f->actions[i], sizeof(f->actions[i]), "%.*s",
+				         (int)strcspn(a + 7, "&"), a + 7);
+		}
 		snprintf(out, sizeof(out),
 		         "HTTP/1.1 %d X\r\nContent-Type: text/xml\r\nContent-Length: %zu\r\n"
 		         "Connection: close\r\n\r\n%s",
