@@ -25,7 +25,8 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
-#include "sync/internal.h"
+#include "core/strbuf.h"
+#include "sync/sync.h"
 
 #include "../aws/fake-query.h"
 
@@ -55,16 +56,27 @@ static const char busy_xml[] =
 
 struct fixture {
 	struct fake fake;
-	struct sync_aws *aws;
-	struct sync_target t;
-	struct sync_plan p;
-	struct sync_item it;
+	char kubeconfig[64];
+	struct sync_context *ctx;
+	struct sync_plan *plan;
+	json_t *object; /* the plan's JSON of the RDSInstance, or NULL when unchanged */
+	json_t *report; /* sync_plan_apply()'s */
 };
 
-/* A plan of one RDSInstance, spec given as JSON with ' for ", against the fake's replies. */
-static void setup(struct fixture *f, const struct canned *replies, size_t n, const char *spec)
+/*
+ * The environment of a plan against the fake's replies: AWS there, and a cluster that is
+ * never asked (a plan of RDS objects alone makes no request to it).
+ */
+static void setup(struct fixture *f, const struct canned *replies, size_t n)
 {
-	char endpoint[64], text[1024];
+	static const char kubeconfig[] =
+	        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+	        "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:9'}}]\n"
+	        "users: [{name: u, user: {token: t}}]\n"
+	        "contexts: [{name: c, context: {cluster: c, user: u}}]\n";
+	char endpoint[64];
+	struct error e = ERROR_INIT;
+	int fd;
 
 	*f = (struct fixture){ 0 };
 	fake_start(&f->fake, replies, n);
@@ -78,66 +90,62 @@ static void setup(struct fixture *f, const struct canned *replies, size_t n, con
 	setenv("AWS_REGION", "eu-west-1", 1);
 	setenv("AWS_CONFIG_FILE", "/nonexistent/config", 1);
 	setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials", 1);
-	f->aws = sync_aws_new();
-	f->t = (struct sync_target){ .env = "test", .aws = f->aws };
-	f->p = (struct sync_plan){ .t = &f->t };
-	snprintf(text, sizeof(text),
-	         "{'apiVersion': 'driftless.dev/v1alpha1', 'kind': 'RDSInstance',"
-	         " 'metadata': {'name': 'shop-db'}, 'spec': %s}",
-	         spec);
-	f->it = (struct sync_item){ .api_version = xstrdup("driftless.dev/v1alpha1"),
-		                    .group = xstrdup("driftless.dev"),
-		                    .version = xstrdup("v1alpha1"),
-		                    .kind = xstrdup("RDSInstance"),
-		                    .name = xstrdup("shop-db"),
-		                    .desired = json_test_load(text) };
+	snprintf(f->kubeconfig, sizeof(f->kubeconfig), "/tmp/test-sync-rds-XXXXXX");
+	fd = mkstemp(f->kubeconfig);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, kubeconfig, strlen(kubeconfig)), (ssize_t)strlen(kubeconfig));
+	close(fd);
+	if (sync_context_new(&(const struct sync_context_options){ .kubeconfig = f->kubeconfig },
+	                     &f->ctx, &e) < 0)
+		fail_msg("%s", e.message);
 }
 
 static void teardown(struct fixture *f)
 {
-	struct sync_item *it = &f->it;
-
 	fake_stop(&f->fake);
-	free(it->api_version);
-	free(it->group);
-	free(it->version);
-	free(it->kind);
-	free(it->name);
-	json_decref(it->desired);
-	json_decref(it->live);
-	json_decref(it->after);
-	json_decref(it->paths);
-	free(it->note);
-	free(it->refusal);
-	sync_rds_free(it->rds);
-	sync_aws_free(f->aws);
+	json_decref(f->object);
+	json_decref(f->report);
+	sync_plan_free(f->plan);
+	sync_context_free(f->ctx);
+	unlink(f->kubeconfig);
 	unsetenv("AWS_ENDPOINT_URL");
 }
 
-static void plan(struct fixture *f)
+/* Plan shop-db with spec (JSON with ' for "): f->object is what the plan says of it. */
+static void plan(struct fixture *f, const char *spec)
+{
+	struct error e = ERROR_INIT;
+	char text[1024];
+	json_t *doc;
+
+	snprintf(text, sizeof(text),
+	         "[{'apiVersion': 'driftless.dev/v1alpha1', 'kind': 'RDSInstance',"
+	         " 'metadata': {'name': 'shop-db'}, 'spec': %s}]",
+	         spec);
+	json_decref(f->object);
+	sync_plan_free(f->plan);
+	if (sync_plan_new(sync_context_target(f->ctx), json_test_load(text), &f->plan, &e) < 0)
+		fail_msg("%s", e.message);
+	doc = sync_plan_to_json(f->plan);
+	f->object = json_incref(json_array_get(json_object_get(doc, "objects"), 0));
+	json_decref(doc);
+}
+
+static const char *field(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* The apply: the result of shop-db in its report. */
+static const char *apply(struct fixture *f)
 {
 	struct error e = ERROR_INIT;
 
-	if (sync_rds_plan(&f->p, &f->it, &e) < 0)
+	json_decref(f->report);
+	f->report = NULL;
+	if (sync_plan_apply(f->plan, &f->report, &e) < 0)
 		fail_msg("%s", e.message);
-}
-
-/* The apply: its report object, and whether it was deferred. */
-static json_t *apply(struct fixture *f, bool *ret_deferred)
-{
-	struct error e = ERROR_INIT;
-	json_t *objects = json_array(), *o;
-
-	if (sync_rds_apply(&f->p, &f->it, objects, ret_deferred, &e) < 0)
-		fail_msg("%s", e.message);
-	o = json_incref(json_array_get(objects, 0));
-	json_decref(objects);
-	return o;
-}
-
-static const char *paths(const struct sync_item *it, size_t i)
-{
-	return json_string_value(json_array_get(it->paths, i));
+	return field(json_array_get(json_object_get(f->report, "objects"), 0), "result");
 }
 
 static void test_rds__pending_values_are_in_flight(void **state)
@@ -148,33 +156,36 @@ static void test_rds__pending_values_are_in_flight(void **state)
 		{ 200, OK_XML("ModifyDBInstance") },
 	};
 	struct fixture f;
-	json_t *o;
-	bool is_deferred;
+	_cleanup_(strbuf_release) struct strbuf out = STRBUF_INIT;
 
 	(void)state;
-	setup(&f, replies, 2,
-	      "{'dbInstanceClass': 'db.t4g.medium', 'multiAZ': true, 'engineVersion': '16'}");
-	plan(&f);
+	setup(&f, replies, 2);
+	plan(&f, "{'dbInstanceClass': 'db.t4g.medium', 'multiAZ': true, 'engineVersion': '16'}");
 	/* the class is queued as git wants it: reported, not sent again; multiAZ is drift */
-	assert_int_equal(f.it.action, SYNC_ACTION_UPDATE);
-	assert_int_equal(json_array_size(f.it.paths), 1);
-	assert_string_equal(paths(&f.it, 0), "/spec/multiAZ");
-	assert_non_null(strstr(f.it.note, "dbInstanceClass: db.t4g.medium is already pending (now "
-	                                  "db.t4g.small)"));
-	assert_true(json_is_false(
-	        json_object_get(json_object_get(f.it.live, "spec"), "multiAZ")));
-	/* the live side shows the class as it will be: the queued value */
-	assert_string_equal(json_string_value(json_object_get(json_object_get(f.it.live, "spec"),
-	                                                       "dbInstanceClass")),
-	                    "db.t4g.medium");
-	o = apply(&f, &is_deferred);
-	assert_false(is_deferred);
-	assert_string_equal(json_string_value(json_object_get(o, "result")), "applied");
-	json_decref(o);
+	assert_string_equal(field(f.object, "action"), "update");
+	assert_int_equal(json_array_size(json_object_get(f.object, "paths")), 1);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(f.object, "paths"), 0)),
+	                    "/spec/multiAZ");
+	assert_non_null(strstr(field(f.object, "note"), "dbInstanceClass: db.t4g.medium is already "
+	                                                "pending (now db.t4g.small)"));
+	/* the live side shows the class as it will be (the queued value): only multiAZ differs */
+	assert_string_equal(field(f.object, "diff"),
+	                    "--- live/driftless.dev/v1alpha1/RDSInstance/shop-db\n"
+	                    "+++ git/driftless.dev/v1alpha1/RDSInstance/shop-db\n"
+	                    "@@ -5,4 +5,4 @@\n"
+	                    " spec:\n"
+	                    "   dbInstanceClass: db.t4g.medium\n"
+	                    "   engineVersion: \"16\"\n"
+	                    "-  multiAZ: false\n"
+	                    "+  multiAZ: true\n");
+	assert_int_equal(sync_plan_print(f.plan, false, &out, NULL), 0);
+	assert_non_null(strstr(out.buf, "# RDSInstance 'shop-db': dbInstanceClass: db.t4g.medium "
+	                                "is already pending (now db.t4g.small)\n"
+	                                "Drift: 1 to update (0 LISTs, 0 dry runs, 1 AWS call)\n"));
+	assert_string_equal(apply(&f), "applied");
 	assert_string_equal(f.fake.actions[1], "ModifyDBInstance");
 	assert_non_null(strstr(f.fake.last_request, "&MultiAZ=true&ApplyImmediately=false"));
 	assert_null(strstr(f.fake.last_request, "DBInstanceClass"));
-	assert_int_equal(f.p.n_aws_calls, 2);
 	teardown(&f);
 }
 
@@ -186,11 +197,15 @@ static void test_rds__nothing_but_in_flight_is_no_drift(void **state)
 	struct fixture f;
 
 	(void)state;
-	setup(&f, replies, 1, "{'multiAZ': true, 'dbParameterGroupName': 'shop-pg'}");
-	plan(&f);
-	assert_int_equal(f.it.action, SYNC_ACTION_UNCHANGED);
-	assert_non_null(strstr(f.it.note, "multiAZ: true is already pending (now false)"));
-	assert_non_null(strstr(f.it.note, "dbParameterGroupName: shop-pg is already being applied"));
+	setup(&f, replies, 1);
+	plan(&f, "{'multiAZ': true, 'dbParameterGroupName': 'shop-pg'}");
+	assert_false(sync_plan_has_drift(f.plan));
+	/* unchanged, and listed for what is in flight */
+	assert_string_equal(field(f.object, "action"), "unchanged");
+	assert_non_null(strstr(field(f.object, "note"), "multiAZ: true is already pending (now "
+	                                                "false)"));
+	assert_non_null(strstr(field(f.object, "note"), "dbParameterGroupName: shop-pg is already "
+	                                                "being applied"));
 	teardown(&f);
 }
 
@@ -202,37 +217,21 @@ static void test_rds__pending_reboot(void **state)
 		{ 200, OK_XML("RebootDBInstance") },
 	};
 	struct fixture f;
-	json_t *o;
-	bool is_deferred;
 
 	(void)state;
+	setup(&f, replies, 3);
 	/* reported only: no policy to reboot */
-	setup(&f, replies, 3, "{'dbParameterGroupName': 'shop-pg'}");
-	plan(&f);
-	assert_int_equal(f.it.action, SYNC_ACTION_UNCHANGED);
-	assert_non_null(strstr(f.it.note, "parameter group shop-pg: pending-reboot; its static "
-	                                  "parameters take effect at the next reboot "
-	                                  "(allowReboot: true lets driftless reboot)"));
-	sync_rds_free(f.it.rds);
-	f.it.rds = NULL;
-	free(f.it.note);
-	f.it.note = NULL;
-	json_decref(f.it.live);
-	json_decref(f.it.after);
-	f.it.live = f.it.after = NULL;
-	json_decref(f.it.desired);
-
+	plan(&f, "{'dbParameterGroupName': 'shop-pg'}");
+	assert_false(sync_plan_has_drift(f.plan));
+	assert_non_null(strstr(field(f.object, "note"),
+	                       "parameter group shop-pg: pending-reboot; its static parameters "
+	                       "take effect at the next reboot (allowReboot: true lets driftless "
+	                       "reboot)"));
 	/* allowReboot: rebooted */
-	f.it.desired = json_test_load("{'apiVersion': 'driftless.dev/v1alpha1', 'kind': "
-	                              "'RDSInstance', 'metadata': {'name': 'shop-db'}, 'spec': "
-	                              "{'dbParameterGroupName': 'shop-pg', 'allowReboot': true}}");
-	plan(&f);
-	assert_int_equal(f.it.action, SYNC_ACTION_UPDATE);
-	assert_non_null(strstr(f.it.note, "pending-reboot; rebooted (allowReboot)"));
-	o = apply(&f, &is_deferred);
-	assert_false(is_deferred);
-	assert_string_equal(json_string_value(json_object_get(o, "result")), "applied");
-	json_decref(o);
+	plan(&f, "{'dbParameterGroupName': 'shop-pg', 'allowReboot': true}");
+	assert_true(sync_plan_has_drift(f.plan));
+	assert_non_null(strstr(field(f.object, "note"), "pending-reboot; rebooted (allowReboot)"));
+	assert_string_equal(apply(&f), "applied");
 	assert_string_equal(f.fake.actions[2], "RebootDBInstance");
 	assert_non_null(strstr(f.fake.last_request, "&DBInstanceIdentifier=shop-db"));
 	teardown(&f);
@@ -245,21 +244,18 @@ static void test_rds__busy_instance_waits(void **state)
 		{ 200, OK_XML("AddTagsToResource") },
 	};
 	struct fixture f;
-	json_t *o;
-	bool is_deferred;
 
 	(void)state;
-	setup(&f, replies, 2, "{'backupRetentionPeriod': 14, 'tags': {'team': 'db'}}");
-	plan(&f);
-	assert_int_equal(f.it.action, SYNC_ACTION_UPDATE);
-	assert_non_null(
-	        strstr(f.it.note, "the instance is backing-up: ModifyDBInstance waits until it is "
-	                          "available"));
+	setup(&f, replies, 2);
+	plan(&f, "{'backupRetentionPeriod': 14, 'tags': {'team': 'db'}}");
+	assert_string_equal(field(f.object, "action"), "update");
+	assert_non_null(strstr(field(f.object, "note"), "the instance is backing-up: "
+	                                                "ModifyDBInstance waits until it is "
+	                                                "available"));
 	/* tags do not wait; ModifyDBInstance does */
-	o = apply(&f, &is_deferred);
-	assert_true(is_deferred);
-	assert_string_equal(json_string_value(json_object_get(o, "result")), "deferred");
-	json_decref(o);
+	assert_string_equal(apply(&f), "deferred");
+	assert_int_equal(json_integer_value(json_object_get(f.report, "deferred")), 1);
+	assert_int_equal(json_integer_value(json_object_get(f.report, "applied")), 0);
 	assert_int_equal(f.fake.served, 2);
 	assert_string_equal(f.fake.actions[1], "AddTagsToResource");
 	assert_non_null(strstr(f.fake.last_request, "&Tags.Tag.1.Key=team&Tags.Tag.1.Value=db"));
@@ -273,18 +269,14 @@ static void test_rds__busy_since_the_plan(void **state)
 		{ 400, busy_xml },
 	};
 	struct fixture f;
-	json_t *o;
-	bool is_deferred;
 
 	(void)state;
-	setup(&f, replies, 2, "{'backupRetentionPeriod': 14}");
-	plan(&f);
-	o = apply(&f, &is_deferred);
-	assert_true(is_deferred);
-	assert_string_equal(json_string_value(json_object_get(o, "result")), "deferred");
-	assert_non_null(strstr(json_string_value(json_object_get(o, "message")),
+	setup(&f, replies, 2);
+	plan(&f, "{'backupRetentionPeriod': 14}");
+	assert_string_equal(apply(&f), "deferred");
+	assert_non_null(strstr(field(json_array_get(json_object_get(f.report, "objects"), 0),
+	                             "message"),
 	                       "not now: RDS ModifyDBInstance: InvalidDBInstanceState"));
-	json_decref(o);
 	teardown(&f);
 }
 
