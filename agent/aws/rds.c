@@ -485,8 +485,22 @@ int aws_rds_instance_drift(const struct aws_rds_instance *want, const json_t *li
 /* --- the change to make --- */
 
 /* Fields whose change restarts the instance (a short outage) when applied. */
-static const char *const disruptive_fields[] = { "dbInstanceClass", "engineVersion", "storageType",
-	                                         "dbParameterGroupName" };
+static const char *const restart_fields[] = { "dbInstanceClass", "engineVersion" };
+
+/* What a human should know of a change of x that does not restart the instance, or NULL. */
+static char *change_note(const struct aws_rds_drift *x)
+{
+	const char *from = x->live ? x->live : "(none)";
+
+	if (streq(x->field, "storageType"))
+		return xasprintf("storageType: %s -> %s migrates the storage: it can take hours, "
+		                 "and RDS takes no other change of the instance meanwhile",
+		                 from, x->desired);
+	if (streq(x->field, "dbParameterGroupName"))
+		return xasprintf("dbParameterGroupName: %s -> %s takes effect at the next reboot",
+		                 from, x->desired);
+	return NULL;
+}
 
 /* The major version: "16" of "16.4"; "8.0" of "8.0.35" for MySQL and MariaDB. */
 static char *major_version(const char *engine, const char *version)
@@ -520,6 +534,7 @@ int aws_rds_instance_change(const struct aws_rds_instance *want, const json_t *l
 	strv_push(&c.params, want->identifier);
 	for (size_t i = 0; i < n; i++) {
 		const struct aws_rds_drift *x = &d[i];
+		char *note;
 
 		if (x->in_flight)
 			continue;
@@ -556,14 +571,17 @@ int aws_rds_instance_change(const struct aws_rds_instance *want, const json_t *l
 				strv_push(&c.params, "true");
 			}
 		}
-		for (size_t k = 0; k < ELEMENTSOF(disruptive_fields); k++)
-			if (streq(x->field, disruptive_fields[k])) {
+		for (size_t k = 0; k < ELEMENTSOF(restart_fields); k++)
+			if (streq(x->field, restart_fields[k])) {
 				is_disruptive = true;
 				strv_consume(&c.notes,
 				             xasprintf("%s: %s -> %s restarts the instance",
 				                       x->field, x->live ? x->live : "(none)",
 				                       x->desired));
 			}
+		note = change_note(x);
+		if (note)
+			strv_consume(&c.notes, note);
 		strv_push(&c.params, x->api);
 		strv_push(&c.params, x->desired);
 		c.n_fields++;

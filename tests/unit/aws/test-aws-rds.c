@@ -329,6 +329,18 @@ static void test_rds__change_and_guard_rails(void **state)
 	assert_int_equal(change_for("{'engineVersion': '16.6'}", &c, &e), 0);
 	assert_false(strv_contains(c.params, "AllowMajorVersionUpgrade"));
 	aws_rds_change_release(&c);
+
+	/* no restart, but worth knowing: a storage migration, a group that waits for a reboot */
+	assert_int_equal(change_for("{'storageType': 'io2', 'dbParameterGroupName': 'other'}", &c,
+	                            &e),
+	                 0);
+	joined = strv_join(c.notes, "|");
+	assert_string_equal(joined, "storageType: gp3 -> io2 migrates the storage: it can take "
+	                            "hours, and RDS takes no other change of the instance "
+	                            "meanwhile|dbParameterGroupName: shop-pg16 -> other takes "
+	                            "effect at the next reboot");
+	free(joined);
+	aws_rds_change_release(&c);
 }
 
 static void free_batches(char ***b, size_t n)
