@@ -307,7 +307,7 @@ static int reconcile(struct run *run, const char *revision, bool do_apply, const
 	}
 	r = sync_plan_apply(plan, &applied, reterr);
 	if (applied) {
-		const char *keys[] = { "applied", "created", "updated", "pruned" };
+		const char *keys[] = { "applied", "created", "updated", "pruned", "deferred" };
 
 		for (size_t i = 0; i < ELEMENTSOF(keys); i++)
 			(void)json_object_set(run->last_sync, keys[i],
@@ -345,9 +345,17 @@ static int apply_last_good(struct run *run, const char *failed, struct error *re
 
 static int finish(struct run *run, const char *result, const char *message, uint64_t start_usec)
 {
+	json_int_t deferred = json_integer_value(json_object_get(run->last_sync, "deferred"));
+	_cleanup_free_ char *deferred_message = NULL;
 	struct error e = ERROR_INIT;
 	int r;
 
+	if (!message && deferred > 0) {
+		deferred_message = xasprintf("%lld RDS change%s deferred until the instance is "
+		                             "available",
+		                             (long long)deferred, deferred == 1 ? "" : "s");
+		message = deferred_message;
+	}
 	set_string(run->last_sync, "result", result);
 	set_string(run->last_sync, "message", message);
 	(void)json_object_set_new(run->last_sync, "finished_at", sync_now_rfc3339());

@@ -116,6 +116,13 @@ char *sync_config_source_state_path(const struct sync_config *c);
  *     differs is drift. A cluster without drift costs the LISTs alone.
  * Objects in the inventory (a ConfigMap in the cluster) that left git are to prune when
  * driftless created them and their uid is still the one recorded; the others are kept.
+ *
+ * RDSInstance and DBParameterGroup objects (group driftless.dev) are planned against RDS
+ * instead (t->aws; one DescribeDBInstances, or DescribeDBParameterGroups and the pages of
+ * DescribeDBParameters, each), by the rules of aws_rds_instance_drift(): their live side
+ * has git's shape with the effective live values, what is already in flight is a note and
+ * not drift, and what the guard rails refuse is a refusal that stops the apply. They are
+ * never in the inventory and never deleted. The other driftless.dev kinds are LOCAL.
  */
 
 struct kube_client;
@@ -193,7 +200,7 @@ enum sync_action {
 	SYNC_ACTION_UPDATE,
 	SYNC_ACTION_PRUNE,
 	SYNC_ACTION_KEEP,  /* left git, but not ours to delete (or prune is off) */
-	SYNC_ACTION_LOCAL, /* a driftless.dev object: agent configuration, not sent */
+	SYNC_ACTION_LOCAL, /* a driftless.dev object but the RDS kinds: configuration, not sent */
 	_SYNC_ACTION_MAX,
 	_SYNC_ACTION_INVALID = -EINVAL,
 };
@@ -229,8 +236,9 @@ int sync_plan_print(const struct sync_plan *p, bool color, struct strbuf *out,
 
 /*
  * The same for machines: {"environment", "revision", "drift": bool, "summary": {action:
- * count, "lists", "dry_runs"}, "objects": [{"action", "apiVersion", "kind", "namespace",
- * "name", "paths": [...], "diff": "..."}]} listing every object that is not unchanged.
+ * count, "lists", "dry_runs", "aws_calls"}, "objects": [{"action", "apiVersion", "kind",
+ * "namespace", "name", "paths": [...], "note", "refused", "diff": "..."}]} listing every
+ * object that is not unchanged, and the RDS objects unchanged with a note (in flight).
  */
 json_t *sync_plan_to_json(const struct sync_plan *p);
 
@@ -247,11 +255,17 @@ json_t *sync_plan_to_json(const struct sync_plan *p);
  * is overwritten; a conflict with another manager's Apply is reported, and forced only
  * with t->force_conflicts.
  *
+ * Before all that: a refusal of the RDS guard rails stops the apply before anything is
+ * written (-EINVAL; with t->keep_refused the object is reported "kept" instead), then the
+ * RDS objects are applied, parameter groups first. A change that must wait (the instance
+ * is not available) is reported "deferred" and the rest goes on.
+ *
  * *ret_report (may be NULL): {"applied": n, "created": n, "updated": n, "pruned": n,
- * "kept": n, "objects": [{"action", "kind", "namespace", "name", "result", "message"}]}.
- * Errors: -ETIME objects not healthy in time, -EPROTO an object failed
- * (ProgressDeadlineExceeded, a Job that failed), -EINVAL the server refused an object;
- * these mean the revision is bad. Any other code is a failure to reach the cluster.
+ * "deferred": n, "objects": [{"action", "apiVersion", "kind", "namespace", "name",
+ * "result", "message"}]}. Errors: -ETIME objects not healthy in time, -EPROTO an object
+ * failed (ProgressDeadlineExceeded, a Job that failed), -EINVAL the server or RDS refused
+ * an object, or a guard rail did; these mean the revision is bad. Any other code is a
+ * failure to reach the cluster or AWS.
  */
 int sync_plan_apply(struct sync_plan *p, json_t **ret_report, struct error *reterr);
 
@@ -330,7 +344,7 @@ struct sync_run_options {
  *	{"environment", "revision" (applied in full), "last_good_revision",
  *	 "failed_revision", "failed_reason", "last_sync": {"result", "revision",
  *	 "started_at", "finished_at", "duration_seconds", "message", "drift",
- *	 "applied", "created", "updated", "pruned", "rolled_back_to"}}
+ *	 "applied", "created", "updated", "pruned", "deferred", "rolled_back_to"}}
  *
  * result is "success", "unchanged" (nothing to do), "failed" (the revision is bad: it does
  * not render, the server refuses an object, or its workloads are not healthy in time; it is
