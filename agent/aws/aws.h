@@ -395,6 +395,9 @@ void aws_rds_tags_change(const char *arn, const json_t *want, const json_t *live
  */
 #define AWS_RDS_PARAMETER_BATCH 20
 
+/* A parameter's value from git as DescribeDBParameters writes it: booleans as 1 and 0. */
+char *aws_rds_parameter_text(const json_t *v);
+
 int aws_rds_parameter_group_change(const struct aws_rds_parameter_group *want,
                                    const json_t *live, char ****ret_batches,
                                    size_t *ret_n_batches, char ***ret_notes,

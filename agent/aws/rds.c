@@ -571,6 +571,16 @@ int aws_rds_instance_change(const struct aws_rds_instance *want, const json_t *l
 				strv_push(&c.params, "true");
 			}
 		}
+		if (streq(x->field, "backupRetentionPeriod") && x->live &&
+		    streq(x->live, "0") != streq(x->desired, "0")) {
+			/* automated backups on or off: RDS documents an outage */
+			is_disruptive = true;
+			strv_consume(&c.notes,
+			             xasprintf("backupRetentionPeriod: %s -> %s turns automated "
+			                       "backups %s: a short outage",
+			                       x->live, x->desired,
+			                       streq(x->desired, "0") ? "off" : "on"));
+		}
 		for (size_t k = 0; k < ELEMENTSOF(restart_fields); k++)
 			if (streq(x->field, restart_fields[k])) {
 				is_disruptive = true;
@@ -605,8 +615,7 @@ int aws_rds_instance_change(const struct aws_rds_instance *want, const json_t *l
 
 /* --- parameter groups --- */
 
-/* A parameter's value as DescribeDBParameters writes it: booleans as 1 and 0. */
-static char *parameter_text(const json_t *v)
+char *aws_rds_parameter_text(const json_t *v)
 {
 	if (json_is_string(v))
 		return xstrdup(json_string_value(v));
@@ -632,7 +641,7 @@ int aws_rds_parameter_group_change(const struct aws_rds_parameter_group *want, c
 	json_t *v;
 
 	json_object_foreach(want->parameters, name, v) {
-		_cleanup_free_ char *desired = parameter_text(v);
+		_cleanup_free_ char *desired = aws_rds_parameter_text(v);
 		const json_t *found = NULL, *p;
 		const char *now = NULL;
 		bool is_static = true; /* a new group: pending-reboot is valid for every parameter */

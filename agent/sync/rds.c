@@ -390,7 +390,9 @@ static int plan_instance(struct sync_plan *p, struct sync_item *it, const char *
 		return 0;
 	}
 	it->action = SYNC_ACTION_UPDATE;
-	if ((rds->modify || rds->reboot) && !streq(rds->status, "available")) {
+	/* storage-full takes the change that ends it: more storage */
+	if ((rds->modify || rds->reboot) && !streq(rds->status, "available") &&
+	    !(streq(rds->status, "storage-full") && rds->modify)) {
 		rds->is_deferred = true;
 		strv_consume(&rds->notes,
 		             xasprintf("the instance is %s: %s waits until it is available",
@@ -401,15 +403,6 @@ static int plan_instance(struct sync_plan *p, struct sync_item *it, const char *
 }
 
 /* --- DBParameterGroup --- */
-
-static char *parameter_text(const json_t *v)
-{
-	if (json_is_string(v))
-		return xstrdup(json_string_value(v));
-	if (json_is_integer(v))
-		return xasprintf("%lld", (long long)json_integer_value(v));
-	return xstrdup(json_is_true(v) ? "1" : "0");
-}
 
 static int plan_group(struct sync_plan *p, struct sync_item *it, const char *label,
                       struct error *reterr)
@@ -478,7 +471,7 @@ static int plan_group(struct sync_plan *p, struct sync_item *it, const char *lab
 	/* the live side: the live value of each parameter git sets */
 	live_params = json_object_get(json_object_get(it->live, "spec"), "parameters");
 	json_object_foreach(g->parameters, name, want_v) {
-		_cleanup_free_ char *want_text = parameter_text(want_v);
+		_cleanup_free_ char *want_text = aws_rds_parameter_text(want_v);
 		_cleanup_free_ char *path = NULL;
 		const char *now = NULL;
 		const json_t *q;
@@ -536,11 +529,32 @@ int sync_rds_plan(struct sync_plan *p, struct sync_item *it, struct error *reter
 
 /* --- apply --- */
 
+/*
+ * A call that RDS may refuse because the instance or group is busy (InvalidDBInstanceState
+ * and the like): then the change is deferred (*ret_deferred) with the reason noted, to
+ * come back to at the next sync.
+ */
+static int call_or_defer(struct sync_plan *p, struct sync_item *it, const char *action,
+                         char *const *params, bool *ret_deferred, struct error *reterr)
+{
+	struct error e = ERROR_INIT;
+	int r;
+
+	r = call(p, it, action, params, NULL, &e);
+	if (r == -EBUSY) {
+		strv_consume(&it->rds->notes, xasprintf("not now: %s", e.message));
+		*ret_deferred = true;
+		return 0;
+	}
+	if (r < 0 && reterr)
+		*reterr = e;
+	return r;
+}
+
 static int apply_instance(struct sync_plan *p, struct sync_item *it, bool *ret_deferred,
                           struct error *reterr)
 {
 	struct sync_rds *rds = it->rds;
-	struct error e = ERROR_INIT;
 	int r;
 
 	if (rds->create)
@@ -559,34 +573,13 @@ static int apply_instance(struct sync_plan *p, struct sync_item *it, bool *ret_d
 		*ret_deferred = true;
 		return 0;
 	}
-	if (rds->modify) {
-		r = call(p, it, "ModifyDBInstance", rds->modify, NULL, &e);
-		if (r == -EBUSY) {
-			/* it became busy since the plan: come back later */
-			strv_consume(&rds->notes, xasprintf("not now: %s", e.message));
-			*ret_deferred = true;
-			return 0;
-		}
-		if (r < 0) {
-			if (reterr)
-				*reterr = e;
-			return r;
-		}
-		/* a reboot waits until the modification is done */
-		return 0;
-	}
+	/* busy since the plan: deferred; a reboot waits until a modification is done */
+	if (rds->modify)
+		return call_or_defer(p, it, "ModifyDBInstance", rds->modify, ret_deferred, reterr);
 	if (rds->reboot) {
 		char *const params[] = { (char *)"DBInstanceIdentifier", rds->want.identifier, NULL };
 
-		r = call(p, it, "RebootDBInstance", params, NULL, &e);
-		if (r == -EBUSY) {
-			strv_consume(&rds->notes, xasprintf("not now: %s", e.message));
-			*ret_deferred = true;
-			return 0;
-		}
-		if (r < 0 && reterr)
-			*reterr = e;
-		return r;
+		return call_or_defer(p, it, "RebootDBInstance", params, ret_deferred, reterr);
 	}
 	return 0;
 }
@@ -595,7 +588,6 @@ static int apply_group(struct sync_plan *p, struct sync_item *it, bool *ret_defe
                        struct error *reterr)
 {
 	struct sync_rds *rds = it->rds;
-	struct error e = ERROR_INIT;
 	int r;
 
 	if (rds->create_group) {
@@ -614,18 +606,11 @@ static int apply_group(struct sync_plan *p, struct sync_item *it, bool *ret_defe
 		if (r < 0)
 			return r;
 	}
-	for (size_t i = 0; i < rds->n_batches; i++) {
-		r = call(p, it, "ModifyDBParameterGroup", rds->batches[i], NULL, &e);
-		if (r == -EBUSY) {
-			strv_consume(&rds->notes, xasprintf("not now: %s", e.message));
-			*ret_deferred = true;
-			return 0;
-		}
-		if (r < 0) {
-			if (reterr)
-				*reterr = e;
+	for (size_t i = 0; i < rds->n_batches && !*ret_deferred; i++) {
+		r = call_or_defer(p, it, "ModifyDBParameterGroup", rds->batches[i], ret_deferred,
+		                  reterr);
+		if (r < 0)
 			return r;
-		}
 	}
 	return 0;
 }

@@ -330,6 +330,15 @@ static void test_rds__change_and_guard_rails(void **state)
 	assert_false(strv_contains(c.params, "AllowMajorVersionUpgrade"));
 	aws_rds_change_release(&c);
 
+	/* automated backups off: an outage, so it waits for the window */
+	assert_int_equal(change_for("{'backupRetentionPeriod': 0}", &c, &e), 0);
+	joined = strv_join(c.notes, "|");
+	assert_string_equal(joined, "backupRetentionPeriod: 10 -> 0 turns automated backups off: "
+	                            "a short outage|queued for the maintenance window "
+	                            "Sun:03:30-Sun:04:30");
+	free(joined);
+	aws_rds_change_release(&c);
+
 	/* no restart, but worth knowing: a storage migration, a group that waits for a reboot */
 	assert_int_equal(change_for("{'storageType': 'io2', 'dbParameterGroupName': 'other'}", &c,
 	                            &e),
