@@ -468,12 +468,28 @@ def test_wrk_load_keeps_memory_bounded_and_one_sync_in_flight(driftless_bin, env
 def test_sync_loop_under_valgrind_leaks_nothing(driftless_bin, env, testenv, names, tmp_path,
                                                spawn):
     """The daemon's loop through several webhook-triggered syncs, a reload and a stop, under
-    valgrind: no invalid access, nothing definitely lost."""
+    valgrind: no invalid access, nothing definitely lost. The overlay holds an RDSInstance
+    too (in moto), whose drift each sync closes."""
+    import boto3
+
     ns, group = names
     valgrind = shutil.which("valgrind")
     assert valgrind, "valgrind (installed by scripts/deps.sh) is missing"
+    rds = boto3.client("rds", endpoint_url=testenv["AWS_ENDPOINT_URL"], region_name="eu-west-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    ident = "vg-%s" % uuid.uuid4().hex[:6]
+    rds.create_db_instance(DBInstanceIdentifier=ident, Engine="postgres", EngineVersion="16.4",
+                           DBInstanceClass="db.t4g.micro", AllocatedStorage=20,
+                           MasterUsername="app", ManageMasterUserPassword=True)
     repo = Repo(testenv, tmp_path, "daemon")
-    commit_overlay(repo, "first", ns, group)
+    os.makedirs(os.path.join(repo.work, "env"), exist_ok=True)
+    with open(os.path.join(repo.work, "env", "db.yaml"), "w") as f:
+        json.dump({"apiVersion": "driftless.dev/v1alpha1", "kind": "RDSInstance",
+                   "metadata": {"name": "db"},
+                   "spec": {"region": "eu-west-1", "dbInstanceIdentifier": ident,
+                            "dbInstanceClass": "db.t4g.small", "applyImmediately": True,
+                            "tags": {"team": "platform"}}}, f)
+    commit_overlay(repo, "first", ns, group, extra_resources=["db.yaml"])
     port = free_port()
     config = daemon_config(tmp_path, testenv, repo, ns, port)
     report = tmp_path / "valgrind.txt"
@@ -484,10 +500,17 @@ def test_sync_loop_under_valgrind_leaks_nothing(driftless_bin, env, testenv, nam
     d.wait_notified("READY=1", timeout=180)
     wait_for("the first sync", lambda: last_sync(tmp_path).get("result") == "success",
              timeout=180)
+    db = rds.describe_db_instances(DBInstanceIdentifier=ident)["DBInstances"][0]
+    assert db["DBInstanceClass"] == "db.t4g.small"
     for i, image in enumerate(("nginx:1.28", "nginx:1.29")):
-        new = commit_overlay(repo, "image %d" % i, ns, group, backend_image=image)
+        rds.modify_db_instance(DBInstanceIdentifier=ident, DBInstanceClass="db.t4g.micro",
+                               ApplyImmediately=True)
+        new = commit_overlay(repo, "image %d" % i, ns, group, backend_image=image,
+                             extra_resources=["db.yaml"])
         assert github(d, push_body(repo)).status_code == 202
         wait_for("revision %d" % i, lambda: state(tmp_path).get("revision") == new, timeout=180)
+        db = rds.describe_db_instances(DBInstanceIdentifier=ident)["DBInstances"][0]
+        assert db["DBInstanceClass"] == "db.t4g.small"
     d.proc.send_signal(signal.SIGHUP)
     d.wait_log(r"reloaded .*driftless\.yaml", timeout=120)
     kubectl(env, "-n", ns, "set", "image", "deployment/frontend", "main=nginx:edited")
