@@ -56,8 +56,9 @@ struct aws_credentials_provider {
 	char *external_id;
 	char *duration_seconds;
 	char *token_file;
-	char *region;   /* of the STS endpoint */
-	char *endpoint; /* SOURCE_IMDS: of the metadata service */
+	char *region;       /* of the STS endpoint */
+	char *sts_endpoint; /* the profile's endpoint_url, or NULL (see aws_endpoint()) */
+	char *endpoint;     /* SOURCE_IMDS: of the metadata service */
 	bool source_kind_web;
 };
 
@@ -173,6 +174,7 @@ static int sts_assume(struct aws_credentials_provider *p, struct aws_credentials
 		.service_name = "STS",
 		.version = STS_VERSION,
 		.region = p->region,
+		.endpoint = p->sts_endpoint,
 		.credentials = web ? NULL : p->signer,
 	};
 	_cleanup_free_ char *token = NULL;
@@ -392,6 +394,7 @@ static int from_profile(const struct aws_profile *prof, unsigned depth,
 	if (prof->role_arn && prof->web_identity_token_file) {
 		p = role_provider(SOURCE_WEB_IDENTITY, prof->name, prof->role_arn,
 		                  prof->role_session_name, prof->region);
+		p->sts_endpoint = prof->endpoint_url ? xstrdup(prof->endpoint_url) : NULL;
 		p->token_file = xstrdup(prof->web_identity_token_file);
 		p->duration_seconds =
 		        prof->duration_seconds ? xstrdup(prof->duration_seconds) : NULL;
@@ -436,6 +439,7 @@ static int from_profile(const struct aws_profile *prof, unsigned depth,
 			return r;
 		p = role_provider(SOURCE_ASSUME_ROLE, prof->name, prof->role_arn,
 		                  prof->role_session_name, prof->region);
+		p->sts_endpoint = prof->endpoint_url ? xstrdup(prof->endpoint_url) : NULL;
 		p->signer = source;
 		p->external_id = prof->external_id ? xstrdup(prof->external_id) : NULL;
 		p->duration_seconds =
@@ -603,6 +607,7 @@ struct aws_credentials_provider *aws_credentials_provider_free(struct aws_creden
 	free(p->duration_seconds);
 	free(p->token_file);
 	free(p->region);
+	free(p->sts_endpoint);
 	free(p->endpoint);
 	pthread_mutex_destroy(&p->lock);
 	free(p);

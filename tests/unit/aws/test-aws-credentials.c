@@ -118,7 +118,18 @@ static void test_credentials__assume_role(void **state)
 	assert_non_null(strstr(f.last_request, "/eu-west-1/sts/aws4_request"));
 	aws_credentials_provider_free(p);
 
-	/* refused by STS: the role and AWS's words */
+	/* refused by STS, at the profile's endpoint_url this time: the role and AWS's words */
+	unsetenv("AWS_ENDPOINT_URL_STS");
+	unsetenv("AWS_ENDPOINT_URL");
+	{
+		char text[512];
+
+		snprintf(text, sizeof(text),
+		         "[profile deploy]\nrole_arn = arn:aws:iam::123456789012:role/deploy\n"
+		         "source_profile = base\nendpoint_url = http://127.0.0.1:%u\n",
+		         f.port);
+		write_file(config, text);
+	}
 	assert_int_equal(aws_credentials_provider_new_default(&p, &e), 0);
 	assert_int_equal(aws_credentials_provider_get(p, &c, &e), -EACCES);
 	assert_string_equal(e.message, "AWS credentials for arn:aws:iam::123456789012:role/deploy: "
@@ -126,7 +137,13 @@ static void test_credentials__assume_role(void **state)
 	                               "request id d-1)");
 	aws_credentials_provider_free(p);
 	fake_stop(&f);
+	assert_int_equal(f.served, 2);
 
+	write_file(config,
+	           "[profile loop-a]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = loop-b\n"
+	           "[profile loop-b]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = loop-a\n"
+	           "[profile ec2]\nrole_arn = arn:aws:iam::1:role/c\n"
+	           "credential_source = Ec2InstanceMetadata\n");
 	setenv("AWS_PROFILE", "loop-a", 1);
 	assert_int_equal(aws_credentials_provider_new_default(&p, &e), -ELOOP);
 	setenv("AWS_PROFILE", "ec2", 1);
