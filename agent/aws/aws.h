@@ -233,12 +233,14 @@ int aws_error_code_to_errno(const char *code);
  * aws_query() of an action that pages its list with Marker (DescribeDBParameters): the
  * items of every page (RESULT[list][member], aws_xml_list()) in one array *ret, each page
  * asked with the Marker of the one before until a page has none. At most
- * AWS_QUERY_MAX_PAGES pages (-EPROTO beyond, or when a Marker repeats).
+ * AWS_QUERY_MAX_PAGES pages (-EPROTO beyond, or when a Marker repeats). *ret_pages (may be
+ * NULL): how many pages were asked for, also on failure.
  */
 #define AWS_QUERY_MAX_PAGES 1000
 
 int aws_query_all(struct aws_client *c, const char *action, const char *const *params,
-                  const char *list, const char *member, json_t **ret, struct error *reterr);
+                  const char *list, const char *member, json_t **ret, unsigned *ret_pages,
+                  struct error *reterr);
 
 /*
  * The endpoint of service in region, without a trailing '/': $AWS_ENDPOINT_URL_<SERVICE>

@@ -382,7 +382,8 @@ char *aws_endpoint(const char *service, const char *region, const char *configur
 }
 
 int aws_query_all(struct aws_client *c, const char *action, const char *const *params,
-                  const char *list, const char *member, json_t **ret, struct error *reterr)
+                  const char *list, const char *member, json_t **ret, unsigned *ret_pages,
+                  struct error *reterr)
 {
 	json_auto_t *all = json_array();
 	_cleanup_free_ char *marker = NULL;
@@ -409,6 +410,8 @@ int aws_query_all(struct aws_client *c, const char *action, const char *const *p
 			strv_push(&page_params, "Marker");
 			strv_push(&page_params, marker);
 		}
+		if (ret_pages)
+			*ret_pages = page + 1;
 		r = aws_query(c, action, (const char *const *)page_params, &result, reterr);
 		if (r < 0)
 			return r;

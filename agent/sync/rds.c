@@ -416,6 +416,7 @@ static int plan_group(struct sync_plan *p, struct sync_item *it, const char *lab
 	const char *family, *description, *name;
 	json_t *live_params;
 	char **notes = NULL;
+	unsigned pages = 0;
 	int r;
 
 	it->after = git_view(it);
@@ -454,8 +455,8 @@ static int plan_group(struct sync_plan *p, struct sync_item *it, const char *lab
 		                                    description));
 
 	r = aws_query_all(rds->client, "DescribeDBParameters", (const char *const *)params,
-	                  "Parameters", "Parameter", &parameters, &e);
-	p->n_aws_calls++;
+	                  "Parameters", "Parameter", &parameters, &pages, &e);
+	p->n_aws_calls += pages;
 	if (r < 0)
 		return error_set(reterr, cloud_error(r), "%s: %s", label, e.message);
 	r = aws_rds_parameter_group_change(g, parameters, &rds->batches, &rds->n_batches, &notes,

@@ -135,14 +135,16 @@ static void test_query__pages(void **state)
 	struct aws_client *c;
 	struct error e = ERROR_INIT;
 	json_t *items = NULL;
+	unsigned pages = 0;
 
 	(void)state;
 	fake_start(&f, replies, sizeof(replies) / sizeof(replies[0]));
 	c = client(&f, p);
 	assert_int_equal(aws_query_all(c, "DescribeDBParameters",
 	                               (const char *const[]){ "DBParameterGroupName", "g", NULL },
-	                               "Parameters", "Parameter", &items, &e),
+	                               "Parameters", "Parameter", &items, &pages, &e),
 	                 0);
+	assert_int_equal(pages, 2);
 	assert_int_equal(json_array_size(items), 3);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(items, 2),
 	                                                      "ParameterName")),
@@ -151,7 +153,7 @@ static void test_query__pages(void **state)
 	/* the second page was asked with the first page's Marker, after the other params */
 	assert_non_null(strstr(f.last_request, "\r\n\r\nAction=DescribeDBParameters&Version="
 	                                       "2014-10-31&DBParameterGroupName=g&Marker=m%2B1"));
-	assert_int_equal(aws_query_all(c, "X", NULL, "L", "M", &items, &e), -EPROTO);
+	assert_int_equal(aws_query_all(c, "X", NULL, "L", "M", &items, NULL, &e), -EPROTO);
 	assert_non_null(strstr(e.message, "the same Marker twice"));
 	fake_stop(&f);
 	aws_client_free(c);
