@@ -65,6 +65,7 @@ struct sync_plan {
 	json_t *inventory;  /* its entries as read (or from its copy), an array */
 };
 
+struct aws_credentials_provider;
 struct sync_rds;
 
 /* "Deployment 'ns/name'" or "Namespace 'name'". */
@@ -107,6 +108,13 @@ void sync_report_object(json_t *objects, const struct sync_item *it, const char 
  * deleted.
  */
 bool sync_rds_is_kind(const char *group, const char *kind);
+/*
+ * The credentials chain of a's environment, made on first use and kept (borrowed: a owns
+ * it): the RDS clients and cluster.eks's tokens share it. Errors: those of
+ * aws_credentials_provider_new_default().
+ */
+int sync_aws_credentials(struct sync_aws *a, struct aws_credentials_provider **ret,
+                         struct error *reterr);
 /*
  * Read the live side of it (an RDS kind, it->desired set) and set its action, live and
  * after (RDSInstance-shaped: the spec git sets, and the effective live values of the same

@@ -60,10 +60,25 @@ struct sync_aws *sync_aws_free(struct sync_aws *a)
 	return NULL;
 }
 
+int sync_aws_credentials(struct sync_aws *a, struct aws_credentials_provider **ret,
+                         struct error *reterr)
+{
+	int r;
+
+	if (!a->credentials) {
+		r = aws_credentials_provider_new_default(&a->credentials, reterr);
+		if (r < 0)
+			return r;
+	}
+	*ret = a->credentials;
+	return 0;
+}
+
 /* The RDS client of region (NULL: the default region), made on first use. */
 static int aws_rds_client(struct sync_aws *a, const char *region, const char *label,
                           struct aws_client **ret, char **ret_region, struct error *reterr)
 {
+	struct aws_credentials_provider *credentials = NULL;
 	struct aws_client *client = NULL;
 	int r;
 
@@ -89,11 +104,9 @@ static int aws_rds_client(struct sync_aws *a, const char *region, const char *la
 			*ret = a->clients[i].client;
 			return 0;
 		}
-	if (!a->credentials) {
-		r = aws_credentials_provider_new_default(&a->credentials, reterr);
-		if (r < 0)
-			return error_prefix(reterr, r, "%s", label);
-	}
+	r = sync_aws_credentials(a, &credentials, reterr);
+	if (r < 0)
+		return error_prefix(reterr, r, "%s", label);
 	r = aws_client_new(
 	        &(const struct aws_client_options){
 	                .service = "rds",
@@ -101,7 +114,7 @@ static int aws_rds_client(struct sync_aws *a, const char *region, const char *la
 	                .version = RDS_API_VERSION,
 	                .region = region,
 	                .endpoint = a->endpoint,
-	                .credentials = a->credentials,
+	                .credentials = credentials,
 	        },
 	        &client, reterr);
 	if (r < 0)

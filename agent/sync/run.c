@@ -25,7 +25,7 @@
 
 /* cluster.eks: the token source of the kube client. */
 struct eks_token {
-	struct aws_credentials_provider *credentials;
+	struct aws_credentials_provider *credentials; /* borrowed: the context's sync_aws's */
 	char *cluster;
 	char *region;
 	char *token; /* a secret */
@@ -36,7 +36,6 @@ static void eks_token_free(struct eks_token *t)
 {
 	if (!t)
 		return;
-	aws_credentials_provider_free(t->credentials);
 	free(t->cluster);
 	free(t->region);
 	if (t->token)
@@ -77,8 +76,8 @@ static int eks_token_get(void *userdata, bool force, char **ret, struct error *r
 	return 0;
 }
 
-static int eks_token_new(const char *cluster, const char *region, struct eks_token **ret,
-                         struct error *reterr)
+static int eks_token_new(const char *cluster, const char *region, struct sync_aws *aws,
+                         struct eks_token **ret, struct error *reterr)
 {
 	struct eks_token *t = xcalloc(1, sizeof(*t));
 	int r;
@@ -92,7 +91,8 @@ static int eks_token_new(const char *cluster, const char *region, struct eks_tok
 		                 "AWS_DEFAULT_REGION or the AWS profile's region)",
 		                 cluster);
 	}
-	r = aws_credentials_provider_new_default(&t->credentials, reterr);
+	/* the environment's one credentials chain, shared with its RDS objects */
+	r = sync_aws_credentials(aws, &t->credentials, reterr);
 	if (r < 0) {
 		free(t->region);
 		free(t);
@@ -147,13 +147,13 @@ int sync_context_new(const struct sync_context_options *o, struct sync_context *
 	r = kube_client_new(cfg, &ctx->client, reterr);
 	if (r < 0)
 		return r;
+	ctx->aws = sync_aws_new();
 	if (o->eks_cluster) {
-		r = eks_token_new(o->eks_cluster, o->eks_region, &ctx->eks, reterr);
+		r = eks_token_new(o->eks_cluster, o->eks_region, ctx->aws, &ctx->eks, reterr);
 		if (r < 0)
 			return r;
 		kube_client_set_token_source(ctx->client, eks_token_get, ctx->eks);
 	}
-	ctx->aws = sync_aws_new();
 	ctx->env = xstrdup(o->env ? o->env : "default");
 	ctx->default_namespace = xstrdup(kube_config_namespace(cfg));
 	if (o->inventory_namespace) {

@@ -187,9 +187,10 @@ struct sync_target {
 
 /*
  * The AWS side of a target, made once and kept: the credentials of the default chain
- * (aws_credentials_provider_new_default()) and an RDS client per region, both made when an
- * RDS object first needs them, so that an environment without any needs no AWS
- * credentials. The region of an object is its spec.region, else aws_region_default().
+ * (aws_credentials_provider_new_default()), shared with cluster.eks's tokens, and an RDS
+ * client per region, made when cluster.eks or an RDS object first needs them, so that an
+ * environment with neither needs no AWS credentials. The region of an object is its
+ * spec.region, else aws_region_default().
  */
 struct sync_aws *sync_aws_new(void);
 struct sync_aws *sync_aws_free(struct sync_aws *a);
