@@ -58,6 +58,12 @@ void strv_push(char ***l, const char *s)
 	strv_consume(l, xstrdup(s));
 }
 
+void strv_extend(char ***l, char *const *more)
+{
+	for (; more && *more; more++)
+		strv_push(l, *more);
+}
+
 char **strv_copy(char *const *l)
 {
 	char **copy = NULL;

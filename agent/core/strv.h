@@ -18,6 +18,8 @@ bool strv_equal(char *const *a, char *const *b);
 void strv_consume(char ***l, char *s);
 /* Append a copy of s. */
 void strv_push(char ***l, const char *s);
+/* Append copies of the strings of more (may be NULL). */
+void strv_extend(char ***l, char *const *more);
 /* A deep copy; NULL for NULL. */
 char **strv_copy(char *const *l);
 /* Split s at any of the bytes in sep, dropping empty fields. */

@@ -586,8 +586,7 @@ static char **ignore_paths(const struct sync_plan *p, const struct sync_item *it
 
 	for (size_t i = 0; i < p->t->n_ignore; i++)
 		if (rule_matches(&p->t->ignore[i], it))
-			for (char **q = p->t->ignore[i].paths; q && *q; q++)
-				strv_push(&paths, *q);
+			strv_extend(&paths, p->t->ignore[i].paths);
 	if (it->is_hpa_owned)
 		strv_push(&paths, "/spec/replicas");
 	return paths;

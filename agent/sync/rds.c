@@ -356,8 +356,7 @@ static int plan_instance(struct sync_plan *p, struct sync_item *it, const char *
 	}
 	if (r >= 0 && change.n_fields > 0) {
 		rds->modify = TAKE_PTR(change.params);
-		for (char **note = change.notes; note && *note; note++)
-			strv_push(&rds->notes, *note);
+		strv_extend(&rds->notes, change.notes);
 	}
 	aws_rds_change_release(&change);
 
@@ -478,8 +477,7 @@ static int plan_group(struct sync_plan *p, struct sync_item *it, const char *lab
 		it->refusal = xstrdup(e.message);
 	else if (r < 0)
 		return error_set(reterr, r, "%s", e.message);
-	for (char **note = notes; note && *note; note++)
-		strv_push(&rds->notes, *note);
+	strv_extend(&rds->notes, notes);
 	strv_free(notes);
 
 	/* the live side: the live value of each parameter git sets */

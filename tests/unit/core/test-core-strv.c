@@ -25,6 +25,13 @@ static void test_core_strv_split__drops_empty_fields(void **state)
 	assert_false(strv_equal(l, (char *const[]){ (char *)"a", (char *)"b", NULL }));
 	assert_false(strv_equal(l, (char *const[]){ (char *)"a", (char *)"b", (char *)"d", NULL }));
 	assert_true(strv_equal(NULL, (char *const[]){ NULL }));
+	{
+		_cleanup_strv_free_ char **more = NULL;
+
+		strv_extend(&more, l);
+		strv_extend(&more, NULL);
+		assert_true(strv_equal(more, l));
+	}
 	joined = strv_join(l, "+");
 	assert_string_equal(joined, "a+b+c");
 }
