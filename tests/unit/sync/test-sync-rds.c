@@ -28,6 +28,7 @@
 #include "core/strbuf.h"
 #include "sync/sync.h"
 
+#include "../aws/aws-files.h"
 #include "../aws/fake-query.h"
 
 /* DescribeDBInstances of shop-db: STATUS, PENDING (elements), APPLY_STATUS of its group */
@@ -56,7 +57,7 @@ static const char busy_xml[] =
 
 struct fixture {
 	struct fake fake;
-	char kubeconfig[64];
+	char kubeconfig[160];
 	struct sync_context *ctx;
 	struct sync_plan *plan;
 	json_t *object; /* the plan's JSON of the RDSInstance, or NULL when unchanged */
@@ -64,19 +65,14 @@ struct fixture {
 };
 
 /*
- * The environment of a plan against the fake's replies: AWS there, and a cluster that is
- * never asked (a plan of RDS objects alone makes no request to it).
+ * The environment of a plan against the fake's replies: AWS there (on top of the clean AWS
+ * environment of aws-files.h), and a cluster that is never asked (a plan of RDS objects
+ * alone makes no request to it).
  */
-static void setup(struct fixture *f, const struct canned *replies, size_t n)
+static void fixture_start(struct fixture *f, const struct canned *replies, size_t n)
 {
-	static const char kubeconfig[] =
-	        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
-	        "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:9'}}]\n"
-	        "users: [{name: u, user: {token: t}}]\n"
-	        "contexts: [{name: c, context: {cluster: c, user: u}}]\n";
 	char endpoint[64];
 	struct error e = ERROR_INIT;
-	int fd;
 
 	*f = (struct fixture){ 0 };
 	fake_start(&f->fake, replies, n);
@@ -85,22 +81,19 @@ static void setup(struct fixture *f, const struct canned *replies, size_t n)
 	unsetenv("AWS_ENDPOINT_URL_RDS");
 	setenv("AWS_ACCESS_KEY_ID", "AKIDTEST", 1);
 	setenv("AWS_SECRET_ACCESS_KEY", "secret", 1);
-	unsetenv("AWS_SESSION_TOKEN");
-	unsetenv("AWS_PROFILE");
 	setenv("AWS_REGION", "eu-west-1", 1);
-	setenv("AWS_CONFIG_FILE", "/nonexistent/config", 1);
-	setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials", 1);
-	snprintf(f->kubeconfig, sizeof(f->kubeconfig), "/tmp/test-sync-rds-XXXXXX");
-	fd = mkstemp(f->kubeconfig);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, kubeconfig, strlen(kubeconfig)), (ssize_t)strlen(kubeconfig));
-	close(fd);
+	snprintf(f->kubeconfig, sizeof(f->kubeconfig), "%s/kubeconfig", dir);
+	write_file(f->kubeconfig,
+	           "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+	           "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:9'}}]\n"
+	           "users: [{name: u, user: {token: t}}]\n"
+	           "contexts: [{name: c, context: {cluster: c, user: u}}]\n");
 	if (sync_context_new(&(const struct sync_context_options){ .kubeconfig = f->kubeconfig },
 	                     &f->ctx, &e) < 0)
 		fail_msg("%s", e.message);
 }
 
-static void teardown(struct fixture *f)
+static void fixture_stop(struct fixture *f)
 {
 	fake_stop(&f->fake);
 	json_decref(f->object);
@@ -109,6 +102,8 @@ static void teardown(struct fixture *f)
 	sync_context_free(f->ctx);
 	unlink(f->kubeconfig);
 	unsetenv("AWS_ENDPOINT_URL");
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
 }
 
 /* Plan shop-db with spec (JSON with ' for "): f->object is what the plan says of it. */
@@ -159,7 +154,7 @@ static void test_rds__pending_values_are_in_flight(void **state)
 	_cleanup_(strbuf_release) struct strbuf out = STRBUF_INIT;
 
 	(void)state;
-	setup(&f, replies, 2);
+	fixture_start(&f, replies, 2);
 	plan(&f, "{'dbInstanceClass': 'db.t4g.medium', 'multiAZ': true, 'engineVersion': '16'}");
 	/* the class is queued as git wants it: reported, not sent again; multiAZ is drift */
 	assert_string_equal(field(f.object, "action"), "update");
@@ -186,7 +181,7 @@ static void test_rds__pending_values_are_in_flight(void **state)
 	assert_string_equal(f.fake.actions[1], "ModifyDBInstance");
 	assert_non_null(strstr(f.fake.last_request, "&MultiAZ=true&ApplyImmediately=false"));
 	assert_null(strstr(f.fake.last_request, "DBInstanceClass"));
-	teardown(&f);
+	fixture_stop(&f);
 }
 
 static void test_rds__nothing_but_in_flight_is_no_drift(void **state)
@@ -197,7 +192,7 @@ static void test_rds__nothing_but_in_flight_is_no_drift(void **state)
 	struct fixture f;
 
 	(void)state;
-	setup(&f, replies, 1);
+	fixture_start(&f, replies, 1);
 	plan(&f, "{'multiAZ': true, 'dbParameterGroupName': 'shop-pg'}");
 	assert_false(sync_plan_has_drift(f.plan));
 	/* unchanged, and listed for what is in flight */
@@ -206,7 +201,7 @@ static void test_rds__nothing_but_in_flight_is_no_drift(void **state)
 	                                                "false)"));
 	assert_non_null(strstr(field(f.object, "note"), "dbParameterGroupName: shop-pg is already "
 	                                                "being applied"));
-	teardown(&f);
+	fixture_stop(&f);
 }
 
 static void test_rds__pending_reboot(void **state)
@@ -219,7 +214,7 @@ static void test_rds__pending_reboot(void **state)
 	struct fixture f;
 
 	(void)state;
-	setup(&f, replies, 3);
+	fixture_start(&f, replies, 3);
 	/* reported only: no policy to reboot */
 	plan(&f, "{'dbParameterGroupName': 'shop-pg'}");
 	assert_false(sync_plan_has_drift(f.plan));
@@ -234,7 +229,7 @@ static void test_rds__pending_reboot(void **state)
 	assert_string_equal(apply(&f), "applied");
 	assert_string_equal(f.fake.actions[2], "RebootDBInstance");
 	assert_non_null(strstr(f.fake.last_request, "&DBInstanceIdentifier=shop-db"));
-	teardown(&f);
+	fixture_stop(&f);
 }
 
 static void test_rds__busy_instance_waits(void **state)
@@ -246,7 +241,7 @@ static void test_rds__busy_instance_waits(void **state)
 	struct fixture f;
 
 	(void)state;
-	setup(&f, replies, 2);
+	fixture_start(&f, replies, 2);
 	plan(&f, "{'backupRetentionPeriod': 14, 'tags': {'team': 'db'}}");
 	assert_string_equal(field(f.object, "action"), "update");
 	assert_non_null(strstr(field(f.object, "note"), "the instance is backing-up: "
@@ -259,7 +254,7 @@ static void test_rds__busy_instance_waits(void **state)
 	assert_int_equal(f.fake.served, 2);
 	assert_string_equal(f.fake.actions[1], "AddTagsToResource");
 	assert_non_null(strstr(f.fake.last_request, "&Tags.Tag.1.Key=team&Tags.Tag.1.Value=db"));
-	teardown(&f);
+	fixture_stop(&f);
 }
 
 static void test_rds__busy_since_the_plan(void **state)
@@ -271,13 +266,13 @@ static void test_rds__busy_since_the_plan(void **state)
 	struct fixture f;
 
 	(void)state;
-	setup(&f, replies, 2);
+	fixture_start(&f, replies, 2);
 	plan(&f, "{'backupRetentionPeriod': 14}");
 	assert_string_equal(apply(&f), "deferred");
 	assert_non_null(strstr(field(json_array_get(json_object_get(f.report, "objects"), 0),
 	                             "message"),
 	                       "not now: RDS ModifyDBInstance: InvalidDBInstanceState"));
-	teardown(&f);
+	fixture_stop(&f);
 }
 
 int main(void)
@@ -290,5 +285,5 @@ int main(void)
 		cmocka_unit_test(test_rds__busy_since_the_plan),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }
