@@ -320,7 +320,7 @@ static int plan_instance(struct sync_plan *p, struct sync_item *it, const char *
 	struct sync_rds *rds = it->rds;
 	char *const params[] = { (char *)"DBInstanceIdentifier", rds->want.identifier, NULL };
 	json_auto_t *result = NULL, *list = NULL, *live_tags = NULL, *tag_list = NULL;
-	_cleanup_free_ char *arn = NULL;
+	const char *status, *arn;
 	struct aws_rds_change change = { 0 };
 	struct aws_rds_drift *d = NULL;
 	struct error e = ERROR_INIT;
@@ -338,11 +338,9 @@ static int plan_instance(struct sync_plan *p, struct sync_item *it, const char *
 	live = json_array_get(list, 0);
 	if (!live)
 		return plan_instance_missing(it, label);
-	rds->status = xstrdup(json_string_value(json_object_get(live, "DBInstanceStatus")) ?
-	                              json_string_value(json_object_get(live, "DBInstanceStatus")) :
-	                              "unknown");
-	if (json_string_value(json_object_get(live, "DBInstanceArn")))
-		arn = xstrdup(json_string_value(json_object_get(live, "DBInstanceArn")));
+	status = json_string_value(json_object_get(live, "DBInstanceStatus"));
+	arn = json_string_value(json_object_get(live, "DBInstanceArn"));
+	rds->status = xstrdup(status ? status : "unknown");
 
 	(void)aws_rds_instance_drift(&rds->want, live, &d, &n);
 	r = aws_rds_instance_change(&rds->want, live, d, n, &change, &e);
